@@ -1,0 +1,1 @@
+export { readBridgeConfig, BridgeConfigError, type BridgeConfig } from "./config.js";

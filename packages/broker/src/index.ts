@@ -1,0 +1,1 @@
+export { formatMessageNotice, RULES_UPDATED_NOTICE } from "./notice.js";

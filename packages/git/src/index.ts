@@ -1,0 +1,1 @@
+export { shadowRepoDir } from "./shadow-path.js";

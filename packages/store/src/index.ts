@@ -1,0 +1,1 @@
+export { ensureDataDir, dataDirLayout, resolveDataDir, type DataDirLayout } from "./data-dir.js";

@@ -1,15 +1,55 @@
 import Fastify, { type FastifyInstance } from "fastify";
-import type { HealthResponse } from "@clustr/protocol";
+import fastifyWebsocket from "@fastify/websocket";
+import { LIMITS, type HealthResponse } from "@clustr/protocol";
+import { findDashboardDir, registerDashboard } from "./dashboard.js";
+import { installErrorHandler } from "./error-handler.js";
+import { loggerOptions, type LogOptions } from "./logging.js";
+import { registerSecurity, type VerifyAgentToken } from "./security.js";
+import { generateToken } from "./token.js";
 import { VERSION } from "./version.js";
 
+/** Options of {@link buildServer}. */
 export interface ServerOptions {
-  /** Log requests (never with query strings or cookies). */
-  logger?: boolean;
+  /** The access token every route but health requires; a fresh random one when omitted. */
+  token?: string;
+  /**
+   * The port clients name in `Host` and in the cookie's name. Defaults to the port the server
+   * listens on; give it for `inject`, which does not listen.
+   */
+  port?: number;
+  /** Authenticates `/api/bridge/*` calls by an agent's own token. */
+  verifyAgentToken?: VerifyAgentToken;
+  /**
+   * The dashboard's static build folder; `null` serves the placeholder page. By default the
+   * build shipped in `dist/dashboard`, or the checkout's `apps/dashboard/build`.
+   */
+  dashboardDir?: string | null;
+  /** Log requests (never with query strings, cookies or headers). Off by default. */
+  logger?: boolean | LogOptions;
+  /**
+   * Routes to add behind the security layer (they get the same Host, Origin and token checks,
+   * WebSocket routes included: `@fastify/websocket` is registered first).
+   */
+  routes?: (app: FastifyInstance) => void | Promise<void>;
 }
 
 /** Build the Fastify app. Listening is the caller's business (the launcher, or `inject` in tests). */
 export async function buildServer(options: ServerOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false });
+  const app = Fastify({
+    logger: loggerOptions(options.logger),
+    bodyLimit: LIMITS.bodyMaxBytes,
+    // Keep-alive sockets would otherwise hold `close()` open until they time out.
+    forceCloseConnections: true,
+  });
+  installErrorHandler(app);
+  await app.register(fastifyWebsocket, { options: { maxPayload: LIMITS.bodyMaxBytes } });
+  registerSecurity(app, {
+    token: options.token ?? generateToken(),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.verifyAgentToken ? { verifyAgentToken: options.verifyAgentToken } : {}),
+  });
   app.get("/api/health", async (): Promise<HealthResponse> => ({ ok: true, version: VERSION }));
+  if (options.routes) await app.register(async (scope) => options.routes?.(scope));
+  await registerDashboard(app, options.dashboardDir === undefined ? findDashboardDir() : options.dashboardDir);
   return app;
 }

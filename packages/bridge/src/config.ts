@@ -1,11 +1,16 @@
 import { readFileSync } from "node:fs";
-import { BRIDGE_ENV } from "@clustr/protocol";
+import { BRIDGE_ENV, HEARTBEAT_INTERVAL_MS } from "@clustr/protocol";
+
+/** Environment variable that changes the heartbeat interval (milliseconds), for tests. */
+export const HEARTBEAT_ENV = "CLUSTR_HEARTBEAT_MS";
 
 /** What a bridge needs to reach the server as its agent. */
 export interface BridgeConfig {
   url: string;
   agentId: string;
   token: string;
+  /** Milliseconds between heartbeats: {@link HEARTBEAT_INTERVAL_MS} unless `CLUSTR_HEARTBEAT_MS` says otherwise. */
+  heartbeatMs: number;
 }
 
 /** A configuration problem, reported on stderr before the bridge exits. */
@@ -17,7 +22,7 @@ export class BridgeConfigError extends Error {
  * Read the bridge's configuration from `--url`, `--agent-id`, `--token-file` arguments or the
  * environment (`CLUSTR_URL`, `CLUSTR_AGENT_ID`, `CLUSTR_AGENT_TOKEN` or
  * `CLUSTR_AGENT_TOKEN_FILE`). The token is never accepted as an argument: argv is visible to
- * every process of the machine.
+ * every process of the machine. `CLUSTR_HEARTBEAT_MS` sets the heartbeat interval.
  */
 export function readBridgeConfig(argv: readonly string[], env: NodeJS.ProcessEnv): BridgeConfig {
   const args = new Map<string, string>();
@@ -46,5 +51,15 @@ export function readBridgeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     }
   }
   if (!token) throw new BridgeConfigError(`no token: set ${BRIDGE_ENV.token} or ${BRIDGE_ENV.tokenFile}`);
-  return { url, agentId, token };
+  return { url, agentId, token, heartbeatMs: readHeartbeatMs(env[HEARTBEAT_ENV]) };
+}
+
+function readHeartbeatMs(raw: string | undefined): number {
+  if (raw === undefined || raw === "") return HEARTBEAT_INTERVAL_MS;
+  const value = Number(raw);
+  // A bridge that beats slower than the server's timeout would be ended as dead.
+  if (!Number.isInteger(value) || value < 10 || value > HEARTBEAT_INTERVAL_MS) {
+    throw new BridgeConfigError(`${HEARTBEAT_ENV}=${raw} is not a whole number of milliseconds between 10 and ${HEARTBEAT_INTERVAL_MS}`);
+  }
+  return value;
 }

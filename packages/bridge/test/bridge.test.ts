@@ -157,6 +157,21 @@ describe("clustr-bridge over stdio", () => {
     expect(server.to(BRIDGE_ROUTES.tool("wait_for_message"))[0]?.body).toEqual({ timeout_s: 30 });
   });
 
+  it("drops the HTTP request when the client cancels a tool call", async () => {
+    const server = await fakeServer((request) =>
+      request.path === BRIDGE_ROUTES.tool("wait_for_message") ? { status: 200, body: { result: { messages: [] } }, delayMs: 50_000 } : undefined,
+    );
+    const { client } = await connectBridge({ CLUSTR_URL: server.url, CLUSTR_AGENT_TOKEN: TOKEN });
+    const controller = new AbortController();
+    const call = client.callTool({ name: "wait_for_message", arguments: { timeout_s: 50 } }, undefined, { signal: controller.signal });
+    const [request] = await waitFor(() => server.to(BRIDGE_ROUTES.tool("wait_for_message")).length > 0 && server.to(BRIDGE_ROUTES.tool("wait_for_message")), {
+      what: "the wait_for_message call",
+    });
+    controller.abort();
+    await expect(call).rejects.toThrow();
+    await waitFor(() => request?.abandoned, { what: "the bridge to drop the request" });
+  });
+
   it("turns the server's errors into isError results with its message", async () => {
     const server = await fakeServer((request) => {
       if (request.path === BRIDGE_ROUTES.tool("send_message")) {
@@ -243,6 +258,19 @@ describe("clustr-bridge over stdio", () => {
     // No heartbeat before the server has taken the hello, and ready comes after it.
     expect(paths.indexOf(BRIDGE_ROUTES.ready)).toBeGreaterThan(2);
     expect(paths.indexOf(BRIDGE_ROUTES.heartbeat) === -1 || paths.indexOf(BRIDGE_ROUTES.heartbeat) > 2).toBe(true);
+  });
+
+  it("retries the ready report until the server takes it", async () => {
+    const server = await fakeServer((request, count) =>
+      request.path === BRIDGE_ROUTES.ready && count < 2 ? { status: 500, body: { error: { code: "internal", message: "busy" } } } : undefined,
+    );
+    const { client, stderr } = await connectBridge({ CLUSTR_URL: server.url, CLUSTR_AGENT_TOKEN: TOKEN, CLUSTR_HEARTBEAT_MS: "100" });
+    await client.listTools();
+    await waitFor(() => server.to(BRIDGE_ROUTES.ready).length >= 2, { what: "a second ready" });
+    await new Promise((r) => setTimeout(r, 500));
+    // Taken the second time: no further reports.
+    expect(server.to(BRIDGE_ROUTES.ready)).toHaveLength(2);
+    expect(stderr()).toMatch(/ready report failed, will retry: busy/);
   });
 
   it("sends heartbeats at the interval CLUSTR_HEARTBEAT_MS sets", async () => {

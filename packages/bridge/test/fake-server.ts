@@ -8,6 +8,8 @@ export interface RecordedRequest {
   authorization: string | undefined;
   body: unknown;
   at: number;
+  /** Set when the bridge dropped the request before the answer was sent. */
+  abandoned: boolean;
 }
 
 /** What the stand-in server answers; `delayMs` holds the answer back like a blocking route. */
@@ -47,7 +49,11 @@ export async function startFakeServer(answer: (request: RecordedRequest, count: 
         authorization: req.headers.authorization,
         body: await readBody(req),
         at: Date.now(),
+        abandoned: false,
       };
+      res.on("close", () => {
+        if (!res.writableEnded) recorded.abandoned = true;
+      });
       requests.push(recorded);
       const canned = answer(recorded, requests.filter((r) => r.path === recorded.path).length) ?? { status: 200, body: {} };
       if (canned.delayMs) await new Promise((r) => setTimeout(r, canned.delayMs));

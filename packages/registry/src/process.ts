@@ -1,0 +1,64 @@
+import { readFileSync } from "node:fs";
+
+/**
+ * Start time of a process, in clock ticks since boot (field 22 of /proc/<pid>/stat), or null
+ * when the process is gone or /proc is not there. Two processes with the same pid never share
+ * a start time, so this tells a surviving agent from a stranger that reused its pid.
+ */
+export function processStartTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return rest[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** True while a process with this pid exists (it may belong to another user). */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Signal a whole process group; a group that is already gone is not an error. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ESRCH") return false;
+    throw error;
+  }
+}
+
+/** True while any process of the group is alive. */
+export function groupExists(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * End a process group: SIGTERM, then SIGKILL after `graceMs` for whatever is left. Resolves once
+ * the group is gone (or after the SIGKILL when processes linger as zombies of another parent).
+ */
+export async function endGroup(pgid: number, graceMs = 2000): Promise<void> {
+  if (!signalGroup(pgid, "SIGTERM")) return;
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 25));
+    if (!groupExists(pgid)) return;
+  }
+  signalGroup(pgid, "SIGKILL");
+  const hardDeadline = Date.now() + 1000;
+  while (Date.now() < hardDeadline && groupExists(pgid)) await new Promise((r) => setTimeout(r, 25));
+}

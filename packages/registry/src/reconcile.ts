@@ -1,0 +1,37 @@
+import type { Agent, AgentError } from "@clustr/protocol";
+import type { AgentStatusPatch } from "./liveness.js";
+import { endGroup, processStartTime } from "./process.js";
+
+/** The error recorded on agents that were live when an earlier server stopped. */
+export const SERVER_RESTART_ERROR: AgentError = {
+  code: "server_restart",
+  message: "the agent was ended because the Clustr server restarted",
+};
+
+export interface ReconcileInput {
+  /** Agents recorded as live (`starting` or `running`) by an earlier run. */
+  live: readonly (Agent & { processStartTime: string | null })[];
+  update: (id: string, patch: AgentStatusPatch) => Agent;
+  now?: () => Date;
+}
+
+/**
+ * At server start: mark every agent an earlier run left live as `killed` (reason: server
+ * restart) and end those of its processes that still run — only when the pid still belongs to
+ * the same process (same start time), never a stranger that reused the pid. Nothing is
+ * deleted. Returns the updated agents.
+ */
+export async function reconcileAtStart({ live, update, now = () => new Date() }: ReconcileInput): Promise<Agent[]> {
+  const ended: Agent[] = [];
+  await Promise.all(
+    live.map(async (agent) => {
+      if (agent.pid !== null && agent.processStartTime !== null && processStartTime(agent.pid) === agent.processStartTime) {
+        await endGroup(agent.pid);
+      }
+    }),
+  );
+  for (const agent of live) {
+    ended.push(update(agent.id, { status: "killed", activity: null, error: SERVER_RESTART_ERROR, endedAt: now().toISOString() }));
+  }
+  return ended;
+}

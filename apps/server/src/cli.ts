@@ -1,5 +1,83 @@
-/** The `clustr-ai` command line. */
-export async function main(_argv: string[]): Promise<void> {
-  process.stderr.write("clustr-ai: the launcher is not built yet\n");
-  process.exitCode = 1;
+import { isClustrError } from "@clustr/protocol";
+import { parseCommandLine, USAGE } from "./args.js";
+import { openBrowser, shouldOpenBrowser } from "./browser.js";
+import { startServer, type RunningServer } from "./launch.js";
+import { releaseServerInfo } from "./server-info.js";
+import { VERSION } from "./version.js";
+
+/** Exit status for command lines that cannot be understood (as most CLIs do). */
+const EXIT_USAGE = 2;
+const EXIT_FAILURE = 1;
+
+/** Standard streams and environment of {@link main}, replaceable for embedding. */
+export interface CliIo {
+  stdout: NodeJS.WriteStream | NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * The `clustr-ai` command line. The one error boundary of the launcher: whatever goes wrong
+ * before the server runs is printed as a readable message and ends with a non-zero exit
+ * status. Once running, SIGINT/SIGTERM close everything, remove `server.json` and exit 0.
+ */
+export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<void> {
+  try {
+    const command = parseCommandLine(argv, io.env);
+    if (command.kind === "help") {
+      io.stdout.write(USAGE);
+      return;
+    }
+    if (command.kind === "version") {
+      io.stdout.write(`${VERSION}\n`);
+      return;
+    }
+    const config = command.config;
+    const logLevel = io.env.CLUSTR_LOG_LEVEL;
+    const server = await startServer(config, { logger: { level: logLevel || "warn", stream: io.stderr } });
+    installShutdown(server, io);
+
+    if (server.busyPort !== undefined) io.stdout.write(`Port ${server.busyPort} is busy; using ${server.info.port}.\n`);
+    io.stdout.write(`Clustr ${VERSION} for ${config.projectDir}\n`);
+    io.stdout.write(`Open ${server.openUrl}\n`);
+    io.stdout.write("Press Ctrl+C to stop.\n");
+    const isTTY = "isTTY" in io.stdout && io.stdout.isTTY === true;
+    if (shouldOpenBrowser(config.open, io.env, isTTY)) {
+      const problem = await openBrowser(server.openUrl, io.env);
+      if (problem) io.stderr.write(`clustr-ai: ${problem}; open the address above yourself.\n`);
+    }
+  } catch (error) {
+    io.stderr.write(describeError(error));
+    process.exitCode = isClustrError(error) && error.code === "bad_request" ? EXIT_USAGE : EXIT_FAILURE;
+  }
+}
+
+function describeError(error: unknown): string {
+  if (isClustrError(error)) return `clustr-ai: ${error.message}\n${error.hint ? `  ${error.hint}\n` : ""}`;
+  const message = error instanceof Error ? error.message : String(error);
+  return `clustr-ai: unexpected error: ${message}\n${error instanceof Error && error.stack ? `${error.stack}\n` : ""}`;
+}
+
+function installShutdown(server: RunningServer, io: CliIo): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second Ctrl+C: the user wants out now.
+      releaseServerInfo(server.layout.serverInfo, server.info.token);
+      process.exit(0);
+    }
+    stopping = true;
+    io.stderr.write(`clustr-ai: ${signal}, shutting down\n`);
+    void server
+      .close()
+      .then((clean) => {
+        if (!clean) io.stderr.write("clustr-ai: some connections did not close in time; exiting anyway\n");
+      })
+      .catch((error: unknown) => io.stderr.write(describeError(error)))
+      .finally(() => process.exit(0));
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  // Last resort for exits that bypass close() (an uncaught error): never leave a live-looking lock.
+  process.on("exit", () => releaseServerInfo(server.layout.serverInfo, server.info.token));
 }

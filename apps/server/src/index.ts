@@ -4,3 +4,8 @@ export { toErrorReply, type ErrorReply } from "./error-handler.js";
 export { type LogOptions } from "./logging.js";
 export { generateToken, tokensEqual } from "./token.js";
 export { VERSION } from "./version.js";
+export { parseCommandLine, USAGE, DEFAULT_PORT, DEFAULT_MAX_AGENTS, BIND_ADDRESS, type Command, type LaunchConfig } from "./args.js";
+export { shouldOpenBrowser, browserCommand, openBrowser } from "./browser.js";
+export { startServer, SHUTDOWN_TIMEOUT_MS, type RunningServer, type StartOptions } from "./launch.js";
+export { readServerInfo, claimServerInfo, releaseServerInfo, isServerRunning, assertDataDirFree, type ServerInfoState } from "./server-info.js";
+export { main, type CliIo } from "./cli.js";

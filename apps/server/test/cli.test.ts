@@ -1,0 +1,256 @@
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { ServerInfoSchema, type ServerInfo } from "@clustr/protocol";
+import { isAlive, makeTempDir, spawnNode, waitFor, waitForExit, type TempDir } from "@clustr/test-utils";
+import { VERSION } from "../src/index.js";
+
+// These run the real, built launcher (bin -> dist), as `npx clustr-ai` would.
+const BIN = fileURLToPath(new URL("../bin/clustr-ai.js", import.meta.url));
+const TIMEOUT = 30_000;
+
+const temps: TempDir[] = [];
+const children: ReturnType<typeof spawnNode>[] = [];
+const blockers: Server[] = [];
+
+afterEach(async () => {
+  for (const c of children.splice(0)) {
+    if (c.child.exitCode === null && c.child.signalCode === null) {
+      c.child.kill("SIGKILL");
+      await waitForExit(c.child);
+    }
+  }
+  for (const b of blockers.splice(0)) await new Promise((r) => b.close(r));
+  for (const t of temps.splice(0)) await t.cleanup();
+});
+
+async function tempDir(): Promise<string> {
+  const t = await makeTempDir("clustr-cli-");
+  temps.push(t);
+  return t.path;
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string) {
+  const envWithout = { ...process.env };
+  delete envWithout.CLUSTR_HOME;
+  delete envWithout.CLUSTR_MAX_AGENTS;
+  const started = spawnNode(BIN, args, { env: { ...envWithout, BROWSER: "none", ...env }, ...(cwd ? { cwd } : {}) });
+  children.push(started);
+  return started;
+}
+
+async function waitForServerInfo(dataDir: string, child: ReturnType<typeof spawnNode>): Promise<ServerInfo> {
+  const path = join(dataDir, "server.json");
+  return waitFor(
+    () => {
+      if (child.child.exitCode !== null) throw new Error(`server exited early: ${child.stderr()}`);
+      if (!existsSync(path)) return undefined;
+      return ServerInfoSchema.parse(JSON.parse(readFileSync(path, "utf8")));
+    },
+    { timeoutMs: 20_000, what: "server.json" },
+  );
+}
+
+async function runToExit(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const started = run(args, env);
+  const { code } = await waitForExit(started.child);
+  return { code, stdout: started.stdout(), stderr: started.stderr() };
+}
+
+describe("clustr-ai", () => {
+  it(
+    "starts, writes server.json 0600, answers health, and on SIGTERM removes server.json and exits 0",
+    async () => {
+      const dataDir = join(await tempDir(), "data");
+      const server = run(["--port", "0", "--data-dir", dataDir, "--no-open"]);
+      const info = await waitForServerInfo(dataDir, server);
+
+      expect(info.pid).toBe(server.child.pid);
+      expect(info.url).toBe(`http://127.0.0.1:${info.port}`);
+      expect(Buffer.from(info.token, "base64url").length).toBeGreaterThanOrEqual(16);
+      expect(statSync(join(dataDir, "server.json")).mode & 0o777).toBe(0o600);
+      expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+
+      const health = await fetch(`${info.url}/api/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ ok: true, version: VERSION });
+      const guarded = await fetch(`${info.url}/`);
+      expect(guarded.status).toBe(401);
+      const page = await fetch(`${info.url}/`, { headers: { authorization: `Bearer ${info.token}` } });
+      expect(page.status).toBe(200);
+
+      await waitFor(() => server.stdout().includes("Ctrl+C"), { what: "the start message" });
+      const out = server.stdout();
+      expect(out).toContain(`${info.url}/?token=${info.token}`);
+      expect(out.split(info.token).length - 1).toBe(1);
+      expect(server.stderr()).not.toContain(info.token);
+
+      server.child.kill("SIGTERM");
+      const exit = await waitForExit(server.child);
+      expect(exit.code).toBe(0);
+      expect(existsSync(join(dataDir, "server.json"))).toBe(false);
+      await expect(fetch(`${info.url}/api/health`)).rejects.toThrow();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "makes a new token at each start and stops on SIGINT too",
+    async () => {
+      const dataDir = await tempDir();
+      const tokens: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const server = run(["--port", "0", "--data-dir", dataDir]);
+        tokens.push((await waitForServerInfo(dataDir, server)).token);
+        server.child.kill("SIGINT");
+        expect((await waitForExit(server.child)).code).toBe(0);
+        expect(existsSync(join(dataDir, "server.json"))).toBe(false);
+      }
+      expect(tokens[0]).not.toBe(tokens[1]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "refuses a second server on the same data folder and names the first",
+    async () => {
+      const dataDir = await tempDir();
+      const first = run(["--port", "0", "--data-dir", dataDir]);
+      const info = await waitForServerInfo(dataDir, first);
+
+      const second = await runToExit(["--port", "0", "--data-dir", dataDir]);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain(info.url);
+      expect(second.stderr).toContain(`pid ${info.pid}`);
+      expect(second.stderr).not.toContain(info.token);
+
+      // The first one is untouched.
+      expect(ServerInfoSchema.parse(JSON.parse(readFileSync(join(dataDir, "server.json"), "utf8")))).toEqual(info);
+      expect((await fetch(`${info.url}/api/health`)).status).toBe(200);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "takes over a server.json left by a server that was killed with SIGKILL",
+    async () => {
+      const dataDir = await tempDir();
+      const crashed = run(["--port", "0", "--data-dir", dataDir]);
+      const old = await waitForServerInfo(dataDir, crashed);
+      crashed.child.kill("SIGKILL");
+      await waitForExit(crashed.child);
+      expect(existsSync(join(dataDir, "server.json"))).toBe(true);
+
+      const next = run(["--port", "0", "--data-dir", dataDir]);
+      const info = await waitFor(
+        async () => {
+          const current = await waitForServerInfo(dataDir, next);
+          return current.token !== old.token ? current : undefined;
+        },
+        { timeoutMs: 20_000, what: "the new server.json" },
+      );
+      expect(info.pid).toBe(next.child.pid);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "takes over a server.json whose pid is alive but is not a Clustr server",
+    async () => {
+      const dataDir = await tempDir();
+      // A live process that is not a server (this test runner), at a port where nobody listens.
+      const blocker = createServer();
+      await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+      const deadPort = (blocker.address() as { port: number }).port;
+      await new Promise((r) => blocker.close(r));
+      expect(isAlive(process.pid)).toBe(true);
+      const stale: ServerInfo = { pid: process.pid, port: deadPort, url: `http://127.0.0.1:${deadPort}`, token: "x".repeat(43) };
+      writeFileSync(join(dataDir, "server.json"), JSON.stringify(stale), { mode: 0o600 });
+
+      const next = run(["--port", "0", "--data-dir", dataDir]);
+      const info = await waitFor(
+        async () => {
+          const current = await waitForServerInfo(dataDir, next);
+          return current.pid === next.child.pid ? current : undefined;
+        },
+        { timeoutMs: 20_000, what: "the new server.json" },
+      );
+      expect(info.token).not.toBe(stale.token);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "moves from a busy port to the next free one and says so",
+    async () => {
+      const dataDir = await tempDir();
+      const blocker = createServer();
+      blockers.push(blocker);
+      await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+      const busy = (blocker.address() as { port: number }).port;
+
+      const server = run(["--port", String(busy), "--data-dir", dataDir]);
+      const info = await waitForServerInfo(dataDir, server);
+      expect(info.port).toBeGreaterThan(busy);
+      await waitFor(() => server.stdout().includes("Ctrl+C"), { what: "the start message" });
+      expect(server.stdout()).toContain(`Port ${busy} is busy; using ${info.port}`);
+      expect((await fetch(`${info.url}/api/health`)).status).toBe(200);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "uses CLUSTR_HOME as the data folder",
+    async () => {
+      const home = join(await tempDir(), "home");
+      const server = run(["--port", "0"], { CLUSTR_HOME: home });
+      const info = await waitForServerInfo(home, server);
+      expect(info.pid).toBe(server.child.pid);
+    },
+    TIMEOUT,
+  );
+
+  it.each([
+    [["--port", "abc"], 2, "--port must be a whole number"],
+    [["--port", "70000"], 2, "--port must be between 0 and 65535"],
+    [["--max-agents", "0"], 2, "--max-agents must be between"],
+    [["--host", "0.0.0.0"], 2, "loopback only"],
+    [["--host", "192.168.1.10"], 2, "loopback only"],
+    [["--frobnicate"], 2, "Unknown option '--frobnicate'"],
+    [["a", "b"], 2, "at most one folder"],
+    [["/nonexistent/clustr/folder"], 1, "does not exist"],
+  ])(
+    "refuses %j with a readable message, exit %i, and touches nothing",
+    async (args, code, message) => {
+      const dataDir = join(await tempDir(), "data");
+      const result = await runToExit([...args, ...(args.includes("--port") ? [] : ["--port", "0"]), "--data-dir", dataDir]);
+      expect(result.code).toBe(code);
+      expect(result.stderr).toContain("clustr-ai: ");
+      expect(result.stderr).toContain(message);
+      expect(result.stderr).not.toContain("    at ");
+      expect(existsSync(dataDir)).toBe(false);
+    },
+    TIMEOUT,
+  );
+
+  it("refuses a bad CLUSTR_MAX_AGENTS", async () => {
+    const dataDir = join(await tempDir(), "data");
+    const result = await runToExit(["--port", "0", "--data-dir", dataDir], { CLUSTR_MAX_AGENTS: "many" });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("CLUSTR_MAX_AGENTS must be a whole number");
+  }, TIMEOUT);
+
+  it("prints its help and version", async () => {
+    const help = await runToExit(["--help"]);
+    expect(help.code).toBe(0);
+    for (const flag of ["[folder]", "--port", "--host", "--data-dir", "--max-agents", "--no-open", "--help", "--version"]) {
+      expect(help.stdout).toContain(flag);
+    }
+    const version = await runToExit(["--version"]);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe(VERSION);
+  }, TIMEOUT);
+});
+

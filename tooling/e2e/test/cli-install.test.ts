@@ -1,0 +1,54 @@
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { makeTempDir, type TempDir } from "@clustr/test-utils";
+import { cliBinPath, cliPrefix, E2E_CLIS, e2eCli, installCli, installCommand, installedVersion, requireCli, type E2eCliId } from "../src/index.js";
+
+describe("CLI cache layout", () => {
+  const saved = process.env["CLUSTR_E2E_CACHE"];
+  let dir: TempDir | undefined;
+  afterEach(async () => {
+    if (saved === undefined) delete process.env["CLUSTR_E2E_CACHE"];
+    else process.env["CLUSTR_E2E_CACHE"] = saved;
+    await dir?.cleanup();
+    dir = undefined;
+  });
+
+  it("puts each version under its own prefix in $CLUSTR_E2E_CACHE", async () => {
+    dir = await makeTempDir();
+    process.env["CLUSTR_E2E_CACHE"] = dir.path;
+    expect(cliPrefix("claude-2.1.197")).toBe(join(dir.path, "claude-code-2.1.197"));
+    expect(cliPrefix("claude-2.1.330")).toBe(join(dir.path, "claude-code-2.1.330"));
+    expect(cliBinPath("codex-0.169.0")).toBe(join(dir.path, "codex-0.169.0", "node_modules", ".bin", "codex"));
+    expect(installCommand("claude-2.1.330")).toBe(
+      `npm i --prefix ${join(dir.path, "claude-code-2.1.330")} --no-save --no-audit --no-fund @anthropic-ai/claude-code@2.1.330`,
+    );
+  });
+
+  it("fails a missing CLI with cli_not_found and the install command, touching nothing", async () => {
+    dir = await makeTempDir();
+    process.env["CLUSTR_E2E_CACHE"] = dir.path;
+    await expect(installedVersion("codex-0.169.0")).resolves.toBeUndefined();
+    await expect(requireCli("codex-0.169.0")).rejects.toMatchObject({
+      name: "ClustrError",
+      code: "cli_not_found",
+      message: expect.stringContaining("install-clis.mjs"),
+      hint: installCommand("codex-0.169.0"),
+    });
+    expect(readdirSync(dir.path)).toEqual([]);
+  });
+
+  it("refuses an unknown CLI id", () => {
+    expect(() => e2eCli("claude-9.9.9" as E2eCliId)).toThrow(expect.objectContaining({ code: "bad_request" }));
+  });
+});
+
+// The real installs (global setup runs them before this file when the network is there).
+describe.each(E2E_CLIS.map((c) => c.id))("installed %s", (id) => {
+  it("answers --version with its pinned version, and installing again is a no-op", async () => {
+    const bin = await requireCli(id);
+    expect(existsSync(bin)).toBe(true);
+    await expect(installedVersion(id)).resolves.toBe(e2eCli(id).version);
+    await expect(installCli(id)).resolves.toEqual({ bin, installed: false });
+  });
+});

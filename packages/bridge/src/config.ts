@@ -57,7 +57,7 @@ export function readBridgeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
 function readHeartbeatMs(raw: string | undefined): number {
   if (raw === undefined || raw === "") return HEARTBEAT_INTERVAL_MS;
   const value = Number(raw);
-  // A bridge that beats slower than the server's timeout would be ended as dead.
+  // Never slower than the default: the server sets its liveness timeout (60 s) against it.
   if (!Number.isInteger(value) || value < 10 || value > HEARTBEAT_INTERVAL_MS) {
     throw new BridgeConfigError(`${HEARTBEAT_ENV}=${raw} is not a whole number of milliseconds between 10 and ${HEARTBEAT_INTERVAL_MS}`);
   }

@@ -56,6 +56,8 @@ export interface AgentPatch {
   checkpointId?: string | null;
   endedAt?: string | null;
   tokenHash?: string | null;
+  /** Start time of the process `pid`, as the OS reports it (kept beside the wire Agent). */
+  processStartTime?: string | null;
 }
 
 /** An agent with what the store keeps beside the wire `Agent`; never send this on the wire. */
@@ -66,6 +68,7 @@ export interface AgentInternals {
   images: string[];
   depth: number;
   tokenHash: string | null;
+  processStartTime: string | null;
 }
 
 /** Agents, live and ended. */
@@ -126,6 +129,7 @@ function toInternals(row: AgentRow): AgentInternals {
     images: JSON.parse(row.images) as string[],
     depth: row.depth,
     tokenHash: row.tokenHash,
+    processStartTime: row.processStartTime,
   };
 }
 
@@ -265,6 +269,8 @@ export function createAgentsRepository(db: StoreDatabase, sqlite: Database): Age
       if (patch.endedAt !== undefined) set.endedAt = patch.endedAt === null ? null : parse(TimestampSchema, patch.endedAt, "endedAt");
       optionalTokenHash(patch.tokenHash);
       if (patch.tokenHash !== undefined) set.tokenHash = patch.tokenHash;
+      optionalText(patch.processStartTime, "processStartTime");
+      if (patch.processStartTime !== undefined) set.processStartTime = patch.processStartTime;
 
       const apply = sqlite.transaction((): Agent => {
         const current = byId.get({ id });

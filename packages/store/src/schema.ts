@@ -35,6 +35,8 @@ export const agents = sqliteTable(
     depth: integer("depth").notNull().default(1),
     /** sha256 hex of the agent's bridge token; the token itself is never stored. */
     tokenHash: text("token_hash"),
+    /** Start time of the process `pid` as the OS reports it, to tell a reused pid apart. */
+    processStartTime: text("process_start_time"),
   },
   (t) => [
     uniqueIndex("agents_live_name_unique")

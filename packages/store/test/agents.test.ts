@@ -49,7 +49,17 @@ describe("agents repository", () => {
       tokenHash: hash,
     });
     const internals = store.agents.getInternal(child.id);
-    expect(internals).toEqual({ agent: child, command: "node", args: ["-e", "1"], images: ["a".repeat(64) + ".png"], depth: 2, tokenHash: hash });
+    expect(internals).toEqual({
+      agent: child,
+      command: "node",
+      args: ["-e", "1"],
+      images: ["a".repeat(64) + ".png"],
+      depth: 2,
+      tokenHash: hash,
+      processStartTime: null,
+    });
+    store.agents.update(child.id, { pid: 4242, processStartTime: "12345678" });
+    expect(store.agents.getInternal(child.id)).toMatchObject({ processStartTime: "12345678", agent: { pid: 4242 } });
     expect(store.agents.findByTokenHash(hash)?.agent.id).toBe(child.id);
     expect(store.agents.findByTokenHash("0".repeat(64))).toBeUndefined();
     expect(Object.keys(child)).not.toContain("tokenHash");

@@ -6,7 +6,9 @@ import { makeTempDir, type TempDir } from "@clustr/test-utils";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MIGRATIONS_FOLDER, openStore, type Store } from "../src/index.js";
 
-const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8")) as { entries: { when: number }[] };
+const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8")) as {
+  entries: { when: number; tag: string }[];
+};
 
 describe("openStore", () => {
   let dir: TempDir;
@@ -61,6 +63,25 @@ describe("openStore", () => {
     const recorded = second.db.$client.prepare("SELECT count(*) AS n FROM __drizzle_migrations").get() as { n: number };
     expect(recorded.n).toBe(journal.entries.length);
     expect(second.agents.get(agent.id)?.name).toBe("keep");
+  });
+
+  it("brings a database made by an older version up to date, applying only the missing migrations", () => {
+    const file = join(dir.path, "old.db");
+    const first = journal.entries[0]!;
+    const firstSql = readFileSync(join(MIGRATIONS_FOLDER, `${first.tag}.sql`), "utf8");
+    const raw = new Database(file);
+    for (const statement of firstSql.split("--> statement-breakpoint")) raw.exec(statement);
+    raw.exec("CREATE TABLE __drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)");
+    raw.prepare("INSERT INTO __drizzle_migrations (hash, created_at) VALUES ('old', ?)").run(first.when);
+    raw
+      .prepare("INSERT INTO agents (id, name, kind, status, cwd, task, permission_mode, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+      .run("0123456789abcdef", "old", "command", "done", "/", "t", "edits", "2026-01-01T00:00:00.000Z");
+    raw.close();
+
+    const store = open({ file });
+    expect(store.migrationsApplied).toBe(journal.entries.length - 1);
+    expect(store.agents.get("0123456789abcdef")?.name).toBe("old");
+    expect(store.agents.getInternal("0123456789abcdef")?.processStartTime).toBeNull();
   });
 
   it("refuses a database written by a newer version, leaving it untouched", () => {

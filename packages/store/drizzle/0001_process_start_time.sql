@@ -1,0 +1,1 @@
+ALTER TABLE `agents` ADD `process_start_time` text;

@@ -68,6 +68,9 @@ const MAX_BODY_BYTES = 32 * 1024 * 1024;
  * (SSE) or not, driven by the script of {@link decideAction}, and records every request.
  */
 export async function startFakeModel(options: FakeModelOptions): Promise<FakeModelServer> {
+  if (options.api !== "anthropic" && options.api !== "openai") {
+    throw new ClustrError("bad_request", `unknown model API ${JSON.stringify(options.api)}`, { hint: 'use "anthropic" or "openai"' });
+  }
   const apiKey = options.apiKey ?? `sk-fake-${randomBytes(16).toString("hex")}`;
   const titleText = options.titleText ?? "Fake session title";
   const requests: RecordedRequest[] = [];
@@ -161,7 +164,7 @@ export async function startFakeModel(options: FakeModelOptions): Promise<FakeMod
     requests,
     turns: () => requests.filter((r) => r.kind === "turn"),
     pushReply: (reply) => {
-      pushed.push(reply);
+      pushed.push(checkReply(reply));
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
@@ -179,6 +182,17 @@ export function startFakeAnthropic(options: Omit<FakeModelOptions, "api"> = {}):
 /** Start a fake OpenAI Responses API (`POST /v1/responses`). */
 export function startFakeOpenAi(options: Omit<FakeModelOptions, "api"> = {}): Promise<FakeModelServer> {
   return startFakeModel({ ...options, api: "openai" });
+}
+
+/** A pushed reply must be `{text}` or `{tool, input}`: a typo would otherwise surface as a confusing turn much later. */
+function checkReply(reply: ScriptedReply): ScriptedReply {
+  const r = reply as Partial<Record<string, unknown>>;
+  const isText = typeof r["text"] === "string";
+  const isCall = typeof r["tool"] === "string" && typeof r["input"] === "object" && r["input"] !== null && !Array.isArray(r["input"]);
+  if (isText === isCall) {
+    throw new ClustrError("validation_failed", `a scripted reply is {text} or {tool, input}, got ${JSON.stringify(reply)}`);
+  }
+  return reply;
 }
 
 function conversationRoute(api: ModelApi, method: string, path: string): "conversation" | "count_tokens" | undefined {

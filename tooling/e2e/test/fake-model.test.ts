@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { DONE_TEXT, parseCallLines, startFakeAnthropic, startFakeOpenAi, type FakeModelServer } from "../src/index.js";
+import { DONE_TEXT, parseCallLines, startFakeAnthropic, startFakeModel, startFakeOpenAi, type FakeModelServer } from "../src/index.js";
 
 const TASK = 'Say hi to the lead.\nCALL send_message {"to":"lead","body":"hi"}\nCALL send_message {"to":"*","body":"all"}';
 
@@ -142,6 +142,15 @@ describe("fake Anthropic Messages API", () => {
     expect((await fetch(`${model.url}/v1/other`, { method: "POST", body: "{}" })).status).toBe(404);
     expect((await anthropic(model, { model: "m", tools, messages: [{ role: "user", content: "hi" }] })).status).toBe(200);
     expect(model.requests.map((r) => `${r.kind}:${r.status}`)).toEqual(["probe:401", "probe:400", "probe:200", "count_tokens:200", "probe:404", "turn:200"]);
+  });
+
+  it("refuses a malformed pushed reply and an unknown API with a ClustrError, keeping the queue as it was", async () => {
+    model = await startFakeAnthropic();
+    expect(() => model?.pushReply({ tool: "send_message" } as never)).toThrow(expect.objectContaining({ code: "validation_failed" }));
+    expect(() => model?.pushReply({ text: "a", tool: "b", input: {} } as never)).toThrow(expect.objectContaining({ code: "validation_failed" }));
+    await expect(startFakeModel({ api: "gemini" as never })).rejects.toMatchObject({ code: "bad_request" });
+    const res = await anthropic(model, { model: "m", tools, messages: [{ role: "user", content: "hi" }] });
+    expect(await res.json()).toMatchObject({ content: [{ type: "text", text: DONE_TEXT }] });
   });
 
   it("stops listening on close()", async () => {

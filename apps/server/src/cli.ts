@@ -22,6 +22,9 @@ export interface CliIo {
  * status. Once running, SIGINT/SIGTERM close everything, remove `server.json` and exit 0.
  */
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<void> {
+  // A closed pipe (`clustr-ai --help | head`, a terminal gone) must not crash a running server.
+  io.stdout.on("error", ignoreBrokenPipe);
+  io.stderr.on("error", ignoreBrokenPipe);
   try {
     const command = parseCommandLine(argv, io.env);
     if (command.kind === "help") {
@@ -52,6 +55,10 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   }
 }
 
+function ignoreBrokenPipe(error: NodeJS.ErrnoException): void {
+  if (error.code !== "EPIPE") throw error;
+}
+
 function describeError(error: unknown): string {
   if (isClustrError(error)) return `clustr-ai: ${error.message}\n${error.hint ? `  ${error.hint}\n` : ""}`;
   const message = error instanceof Error ? error.message : String(error);
@@ -78,6 +85,8 @@ function installShutdown(server: RunningServer, io: CliIo): void {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+  // The terminal closing: stop as cleanly as on Ctrl+C rather than die with agents still running.
+  process.on("SIGHUP", stop);
   // Last resort for exits that bypass close() (an uncaught error): never leave a live-looking lock.
   process.on("exit", () => releaseServerInfo(server.layout.serverInfo, server.info.token));
 }

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:net";
+import { connect, createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
@@ -92,6 +92,49 @@ describe("clustr-ai", () => {
       expect(exit.code).toBe(0);
       expect(existsSync(join(dataDir, "server.json"))).toBe(false);
       await expect(fetch(`${info.url}/api/health`)).rejects.toThrow();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "shuts down promptly with a client connection left hanging",
+    async () => {
+      const dataDir = await tempDir();
+      const server = run(["--port", "0", "--data-dir", dataDir]);
+      const info = await waitForServerInfo(dataDir, server);
+      // A keep-alive client and one that never finishes its request: neither may hold shutdown.
+      const idle = connect({ host: "127.0.0.1", port: info.port });
+      idle.write(`GET /api/health HTTP/1.1\r\nHost: 127.0.0.1:${info.port}\r\nConnection: keep-alive\r\n\r\n`);
+      const stuck = connect({ host: "127.0.0.1", port: info.port });
+      stuck.write(`POST /api/health HTTP/1.1\r\nHost: 127.0.0.1:${info.port}\r\n`);
+      const closed = Promise.all(
+        [idle, stuck].map((s) => {
+          s.on("error", () => {});
+          // Read what arrives, or a paused socket never sees its end.
+          s.resume();
+          return new Promise((r) => s.on("close", r));
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 300));
+
+      server.child.kill("SIGTERM");
+      expect((await waitForExit(server.child)).code).toBe(0);
+      await closed;
+      expect(server.stderr()).not.toContain("did not close in time");
+      expect(existsSync(join(dataDir, "server.json"))).toBe(false);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "stops cleanly on SIGHUP, as when its terminal closes",
+    async () => {
+      const dataDir = await tempDir();
+      const server = run(["--port", "0", "--data-dir", dataDir]);
+      await waitForServerInfo(dataDir, server);
+      server.child.kill("SIGHUP");
+      expect((await waitForExit(server.child)).code).toBe(0);
+      expect(existsSync(join(dataDir, "server.json"))).toBe(false);
     },
     TIMEOUT,
   );

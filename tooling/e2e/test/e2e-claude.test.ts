@@ -9,7 +9,7 @@ import { baseEnv, describeRequests, makeE2eFolders, MCP_SERVER_SCRIPT, mcpEvents
 import { startPty, type PtySession } from "./helpers/pty-session.js";
 
 const SYSTEM_NOTE = "You are agent e2e-agent in a Clustr workspace.";
-const PROMPT = 'Tell the lead that the run works.\nCALL send_message {"to":"lead","body":"hello from e2e"}';
+const PROMPT = 'Tell the lead that the run works, then everyone.\nCALL send_message {"to":"lead","body":"hello from e2e"}\nCALL send_message {"to":"*","body":"all done"}';
 /** The idle input line (`❯` then a no-break space) and either version's footer. */
 const IDLE = /^❯\u00a0[\s\S]*(\? for shortcuts|shift\+tab to cycle)/m;
 
@@ -67,14 +67,18 @@ describe.each<E2eCliId>(["claude-2.1.197", "claude-2.1.330"])("e2e %s", (id) => 
       await s.waitForScreen(IDLE);
       await s.pasteAndSubmit(PROMPT);
 
-      const call = await waitForMcpEvent(f.mcpLog, (e) => e.event === "call", "the send_message call");
-      expect(call.name).toBe("send_message");
-      expect(call.arguments).toEqual({ to: "lead", body: "hello from e2e" });
+      // One call per model turn, in the order of the CALL lines.
+      await waitFor(() => mcpEvents(f.mcpLog).filter((e) => e.event === "call").length >= 2, { timeoutMs: 90_000, what: "both send_message calls" });
+      const calls = mcpEvents(f.mcpLog).filter((e) => e.event === "call");
+      expect(calls.map((c) => [c.name, c.arguments])).toEqual([
+        ["send_message", { to: "lead", body: "hello from e2e" }],
+        ["send_message", { to: "*", body: "all done" }],
+      ]);
 
-      // The tool's result goes back to the model, which then ends the turn.
+      // Each tool result goes back to the model, which ends the turn after the last one.
       const last = await waitFor(
-        () => m.turns().find((r) => r.view?.toolResults.some((t) => t.output.includes("sent to lead")) && r.action?.kind === "text"),
-        { timeoutMs: 60_000, what: "the tool result reaching the model" },
+        () => m.turns().find((r) => r.view?.toolResults.some((t) => t.output.includes("sent to *")) && r.action?.kind === "text"),
+        { timeoutMs: 60_000, what: "the last tool result reaching the model" },
       );
       expect(last.action).toEqual({ kind: "text", text: DONE_TEXT });
     } catch (error) {

@@ -10,7 +10,7 @@ import { baseEnv, describeRequests, makeE2eFolders, MCP_SERVER_SCRIPT, mcpEvents
 import { startPty, type PtySession } from "./helpers/pty-session.js";
 
 const DEVELOPER_NOTE = "You are agent e2e-agent in a Clustr workspace.";
-const PROMPT = 'Tell the lead that the run works.\nCALL send_message {"to":"lead","body":"hello from e2e"}';
+const PROMPT = 'Tell the lead that the run works, then everyone.\nCALL send_message {"to":"lead","body":"hello from e2e"}\nCALL send_message {"to":"*","body":"all done"}';
 /**
  * Idle and done starting: the input line, then the status line naming the model, then the footer.
  * Earlier frames show the input line too (first "loading", then the folder) before the trust
@@ -85,13 +85,18 @@ describe("e2e codex-0.169.0", () => {
       await s.waitForScreen(IDLE);
       await s.pasteAndSubmit(PROMPT);
 
-      const call = await waitForMcpEvent(f.mcpLog, (e) => e.event === "call", "the send_message call");
-      expect(call.name).toBe("send_message");
-      expect(call.arguments).toEqual({ to: "lead", body: "hello from e2e" });
+      // One call per model turn, in the order of the CALL lines.
+      await waitFor(() => mcpEvents(f.mcpLog).filter((e) => e.event === "call").length >= 2, { timeoutMs: 90_000, what: "both send_message calls" });
+      const calls = mcpEvents(f.mcpLog).filter((e) => e.event === "call");
+      expect(calls.map((c) => [c.name, c.arguments])).toEqual([
+        ["send_message", { to: "lead", body: "hello from e2e" }],
+        ["send_message", { to: "*", body: "all done" }],
+      ]);
 
+      // Each tool result goes back to the model, which ends the turn after the last one.
       const last = await waitFor(
-        () => m.turns().find((r) => r.view?.toolResults.some((t) => t.output.includes("sent to lead")) && r.action?.kind === "text"),
-        { timeoutMs: 60_000, what: "the tool result reaching the model" },
+        () => m.turns().find((r) => r.view?.toolResults.some((t) => t.output.includes("sent to *")) && r.action?.kind === "text"),
+        { timeoutMs: 60_000, what: "the last tool result reaching the model" },
       );
       expect(last.action).toEqual({ kind: "text", text: DONE_TEXT });
       await s.waitForScreen(/DONE/);

@@ -14,3 +14,14 @@ export { agentInstructions, CLUSTR_TOOLS } from "./adapters/instructions.js";
 export { resolveExecutable } from "./adapters/resolve-executable.js";
 export { tomlString } from "./adapters/toml.js";
 export type { AdapterInput, BridgeLauncher, LaunchSpec, McpServerEntry } from "./adapters/types.js";
+export { spawnPty } from "./session/pty-session.js";
+export type {
+  ActivityChange,
+  Disposable,
+  OutputListener,
+  PtyExit,
+  PtySession,
+  PtySessionOptions,
+  ScreenClassifier,
+  Subscription,
+} from "./session/types.js";

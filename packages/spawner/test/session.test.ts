@@ -1,0 +1,197 @@
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { isAlive, makeTempDir, waitFor, type TempDir } from "@clustr/test-utils";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { isClustrError } from "@clustr/protocol";
+import { spawnPty, type PtySession } from "../src/index.js";
+
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+
+let tmp: TempDir;
+const sessions: PtySession[] = [];
+const start = (options: Parameters<typeof spawnPty>[0]): PtySession => {
+  const session = spawnPty(options);
+  sessions.push(session);
+  return session;
+};
+
+beforeEach(async () => {
+  tmp = await makeTempDir("clustr-session-");
+});
+
+afterEach(async () => {
+  await Promise.all(sessions.splice(0).map((s) => s.close({ graceMs: 200 })));
+  await tmp.cleanup();
+});
+
+function launchError(run: () => unknown): { code: string; hint: string | undefined } {
+  try {
+    run();
+  } catch (error) {
+    if (isClustrError(error)) return { code: error.code, hint: error.hint };
+    throw error;
+  }
+  throw new Error("expected a launch error");
+}
+
+describe("spawnPty", () => {
+  it("delivers output to subscribers and replays the scrollback to late ones", async () => {
+    const session = start({ file: "bash", args: ["--norc", "--noprofile", "-c", 'printf "one\\n"; sleep 0.3; printf "two\\n"'], cwd: tmp.path });
+    let live = "";
+    session.subscribe((data) => {
+      live += data;
+    });
+    const exit = await session.exited;
+    expect(exit.exitCode).toBe(0);
+    expect(live).toBe("one\r\ntwo\r\n");
+    let replayed = "";
+    session.subscribe((data) => {
+      replayed += data;
+    }, { replay: true });
+    expect(replayed).toBe("one\r\ntwo\r\n");
+    expect(session.scrollback()).toBe("one\r\ntwo\r\n");
+    expect(await session.settledScreen()).toMatch(/^one\ntwo\n/);
+  });
+
+  it("runs the program with an argv array, never through a shell", async () => {
+    const session = start({ file: "printf", args: ["%s|", "$HOME", "a b", "; touch x"], cwd: tmp.path });
+    let out = "";
+    session.subscribe((data) => {
+      out += data;
+    });
+    await session.exited;
+    expect(out).toBe("$HOME|a b|; touch x|");
+  });
+
+  it("sets TERM, COLORTERM and SHLVL for the child", async () => {
+    const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", TMUX: "/tmp/tmux-1/default,1,0" };
+    const session = start({ file: "bash", args: ["--norc", "--noprofile", "-c", 'echo "$TERM|$COLORTERM|$SHLVL|${TMUX-unset}"'], cwd: tmp.path, env });
+    let out = "";
+    session.subscribe((data) => {
+      out += data;
+    });
+    await session.exited;
+    // bash raises SHLVL by one: it was given 1.
+    expect(out.trim()).toBe("xterm-256color|truecolor|2|unset");
+  });
+
+  it("keeps multi-byte characters whole when the program splits them across writes", async () => {
+    const session = start({ file: process.execPath, args: [fixture("split-utf8.mjs")], cwd: tmp.path });
+    const pieces: string[] = [];
+    session.subscribe((data) => {
+      pieces.push(data);
+    });
+    await session.exited;
+    expect(pieces.join("")).toBe("é🎉 END\r\n");
+    expect(pieces.join("")).not.toContain("\uFFFD");
+    expect(session.scrollback()).toBe("é🎉 END\r\n");
+  });
+
+  it("resizes the pty and the screen model", async () => {
+    const session = start({ file: process.execPath, args: [fixture("report-size.mjs")], cwd: tmp.path, cols: 90, rows: 20 });
+    await waitFor(() => session.scrollback().includes("SIZE 90x20"), { what: "first size" });
+    expect((await session.settledScreen()).split("\n")).toHaveLength(20);
+    session.resize(100, 30);
+    expect([session.cols, session.rows]).toEqual([100, 30]);
+    await waitFor(() => session.scrollback().includes("SIZE 100x30"), { what: "size after resize" });
+    const screen = await session.settledScreen();
+    expect(screen.split("\n")).toHaveLength(30);
+    expect(screen).toContain("SIZE 100x30");
+    expect(() => session.resize(0, 10)).toThrow(/not valid/);
+  });
+
+  it("keeps the scrollback within its byte bound, holding the newest output", async () => {
+    const file = join(tmp.path, "out.txt");
+    writeFileSync(file, `${"x".repeat(99)}\n`.repeat(2000) + "LAST-LINE");
+    const session = start({ file: "cat", args: [file], cwd: tmp.path, scrollbackBytes: 10_000 });
+    await session.exited;
+    const kept = session.scrollback();
+    expect(Buffer.byteLength(kept)).toBeLessThanOrEqual(10_000);
+    expect(Buffer.byteLength(kept)).toBeGreaterThan(9_000);
+    expect(kept.endsWith(`${"x".repeat(99)}\r\nLAST-LINE`)).toBe(true);
+  });
+
+  it("kills the whole process group: the child and its grandchild", async () => {
+    const session = start({ file: "bash", args: ["--norc", "--noprofile", "-c", 'sleep 1000 & echo "GRANDCHILD $!"; wait'], cwd: tmp.path });
+    const match = await waitFor(() => /GRANDCHILD (\d+)/.exec(session.scrollback()) ?? undefined, { what: "grandchild pid" });
+    const grandchild = Number(match[1]);
+    expect(isAlive(session.pid)).toBe(true);
+    expect(isAlive(grandchild)).toBe(true);
+    session.kill();
+    const exit = await session.exited;
+    expect(exit.signal).toBe(15);
+    await waitFor(() => !isAlive(grandchild), { what: "grandchild gone" });
+    expect(isAlive(session.pid)).toBe(false);
+    expect(() => session.write("x")).toThrow(/exited/);
+  });
+
+  it("close() ends a group that ignores SIGTERM", async () => {
+    const session = start({ file: "bash", args: ["--norc", "--noprofile", "-c", 'trap "" TERM; sleep 1000 & echo "GRANDCHILD $!"; wait'], cwd: tmp.path });
+    const match = await waitFor(() => /GRANDCHILD (\d+)/.exec(session.scrollback()) ?? undefined, { what: "grandchild pid" });
+    await session.close({ graceMs: 300 });
+    expect(session.exit?.signal).toBe(9);
+    await waitFor(() => !isAlive(Number(match[1])), { what: "grandchild gone" });
+  });
+
+  it("reports busy while a plain program prints and idle after a quiet period", async () => {
+    const session = start({ file: process.execPath, args: [fixture("ticker.mjs"), "600"], cwd: tmp.path, quietMs: 300 });
+    const changes: string[] = [];
+    session.onActivity((change) => changes.push(`${change.previous}->${change.activity}`));
+    await waitFor(() => session.scrollback().includes("tick"), { what: "first tick" });
+    expect(session.activity).toBe("busy");
+    await waitFor(() => session.scrollback().includes("QUIET"), { what: "ticker done" });
+    await waitFor(() => session.activity === "idle", { what: "idle" });
+    expect(changes.at(-1)).toBe("busy->idle");
+  });
+
+  it("reads activity from the screen with a classifier", async () => {
+    const session = start({
+      file: "bash",
+      args: ["--norc", "--noprofile", "-c", 'echo WORKING; sleep 0.4; echo "READY>"; sleep 1000'],
+      cwd: tmp.path,
+      classify: (text) => (text.includes("READY>") ? { activity: "idle", inputText: "" } : { activity: "busy" }),
+    });
+    const seen: string[] = [];
+    session.onActivity((change) => seen.push(change.activity));
+    await waitFor(() => session.activity === "idle", { what: "idle screen" });
+    expect(session.screenState).toEqual({ activity: "idle", inputText: "" });
+    expect(seen).toEqual(["idle"]);
+  });
+
+  describe("launch errors, found before anything starts", () => {
+    it("cli_not_found with the install hint", () => {
+      const error = launchError(() =>
+        start({ file: "clustr-no-such-cli", cwd: tmp.path, env: { PATH: tmp.path }, installHint: "npm i -g clustr-no-such-cli" }),
+      );
+      expect(error).toEqual({ code: "cli_not_found", hint: "npm i -g clustr-no-such-cli" });
+      expect(launchError(() => start({ file: "./missing", cwd: tmp.path })).code).toBe("cli_not_found");
+    });
+
+    it("not_executable for a file without the x bit and for a folder", () => {
+      const script = join(tmp.path, "script.sh");
+      writeFileSync(script, "#!/bin/sh\necho hi\n");
+      chmodSync(script, 0o644);
+      mkdirSync(join(tmp.path, "dir"));
+      expect(launchError(() => start({ file: script, cwd: tmp.path })).code).toBe("not_executable");
+      expect(launchError(() => start({ file: "./dir", cwd: tmp.path })).code).toBe("not_executable");
+    });
+
+    it("cwd_not_found for a missing folder or a file", () => {
+      writeFileSync(join(tmp.path, "file"), "");
+      expect(launchError(() => start({ file: "bash", cwd: join(tmp.path, "nope") })).code).toBe("cwd_not_found");
+      expect(launchError(() => start({ file: "bash", cwd: join(tmp.path, "file") })).code).toBe("cwd_not_found");
+    });
+
+    it("finds a relative path against cwd and a name on PATH", async () => {
+      const script = join(tmp.path, "hello.sh");
+      writeFileSync(script, "#!/bin/sh\necho hello-from-script\n");
+      chmodSync(script, 0o755);
+      const relative = start({ file: "./hello.sh", cwd: tmp.path });
+      const onPath = start({ file: "hello.sh", cwd: "/", env: { PATH: `/usr/bin:/bin:${tmp.path}` } });
+      await Promise.all([relative.exited, onPath.exited]);
+      expect(relative.scrollback()).toContain("hello-from-script");
+      expect(onPath.scrollback()).toContain("hello-from-script");
+    });
+  });
+});

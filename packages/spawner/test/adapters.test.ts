@@ -163,7 +163,7 @@ describe("claude adapter", () => {
 
   it("maps each permission mode", async () => {
     const ask = await buildLaunch("claude", input({ permissionMode: "ask" }));
-    expect(ask.args.slice(4)).toEqual(["--allowedTools", "mcp__clustr"]);
+    expect(ask.args.slice(4)).toEqual(["--permission-mode", "default", "--allowedTools", "mcp__clustr"]);
     const bypass = await buildLaunch("claude", input({ agentId: "ag_b", permissionMode: "bypass" }));
     expect(bypass.args.slice(4)).toEqual(["--dangerously-skip-permissions"]);
     expect(bypass.env.IS_SANDBOX).toBe(process.getuid?.() === 0 ? "1" : undefined);
@@ -234,7 +234,7 @@ describe("codex adapter", () => {
 
   it("maps each permission mode", async () => {
     const ask = overrides(await buildLaunch("codex", input({ permissionMode: "ask" })));
-    expect([ask.approval_policy, ask.sandbox_mode]).toEqual(["untrusted", "workspace-write"]);
+    expect([ask.approval_policy, ask.sandbox_mode]).toEqual(["on-request", "read-only"]);
     const bypass = overrides(await buildLaunch("codex", input({ permissionMode: "bypass" })));
     expect([bypass.approval_policy, bypass.sandbox_mode]).toEqual(["never", "workspace-write"]);
   });

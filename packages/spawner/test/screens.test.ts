@@ -45,6 +45,7 @@ const EXPECTED: Record<string, ScreenState> = {
   "codex-x5-task.txt": { activity: "idle", inputText: "" },
   "codex-x6-git-first.txt": { activity: "idle", inputText: "" },
   "codex-x7-trust.txt": { activity: "idle", inputText: "" },
+  "codex-x8-folder-access.txt": { activity: "needs-input", prompt: { id: "codex-folder-trust", keys: ENTER, steps: [ENTER] } },
 };
 
 describe("classify on the captured screens", () => {

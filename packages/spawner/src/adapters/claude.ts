@@ -18,9 +18,10 @@ function permissionArgs(input: AdapterInput): string[] {
     case "edits":
       return ["--permission-mode", "acceptEdits", "--allowedTools", CLUSTR_TOOLS_RULE];
     case "ask":
-      // The CLI's default mode asks for every edit and command; the clustr tools only talk to
-      // other agents, and asking for each message would stall every collaboration.
-      return ["--allowedTools", CLUSTR_TOOLS_RULE];
+      // Named explicitly: 2.1.330 otherwise starts in auto mode, which approves actions itself.
+      // The default mode asks for every edit and command; the clustr tools stay allowed: they
+      // only talk to other agents, and asking for each message would stall every collaboration.
+      return ["--permission-mode", "default", "--allowedTools", CLUSTR_TOOLS_RULE];
   }
 }
 

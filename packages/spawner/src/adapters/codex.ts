@@ -24,11 +24,11 @@ function permissionOverrides(input: AdapterInput): Array<[string, string]> {
         ["sandbox_mode", tomlString("workspace-write")],
       ];
     case "ask":
-      // `untrusted` asks before anything beyond known read-only commands; what the user then
-      // approves may write inside the folder, as in the other modes.
+      // Codex 0.169 refuses `untrusted` ("no longer supported"): a read-only sandbox with
+      // on-request approval makes every write and every command beyond reading ask first.
       return [
-        ["approval_policy", tomlString("untrusted")],
-        ["sandbox_mode", tomlString("workspace-write")],
+        ["approval_policy", tomlString("on-request")],
+        ["sandbox_mode", tomlString("read-only")],
       ];
   }
 }

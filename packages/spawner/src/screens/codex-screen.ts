@@ -18,7 +18,7 @@ const PLACEHOLDERS = new Set([
   "Improve documentation in @filename",
   "Run /review on my current changes",
 ]);
-const HINT = /enter to (?:submit|confirm|continue)|press enter|esc to cancel|esc dismiss/i;
+const HINT = /enter to (?:submit|confirm|continue)|enter continue|press enter|esc to cancel|esc back|esc dismiss/i;
 
 interface Composer {
   line: number;
@@ -56,7 +56,7 @@ function recognisePrompt(lines: readonly string[], text: string): ScreenPrompt |
     // is the user's to allow.
     return approval[1] === "clustr" ? answerMenu(lines, "codex-mcp-approval", /^Allow\b(?! for)(?!.*session)/) : undefined;
   }
-  if (/Do you trust the contents of this (?:directory|project)|allow Codex to work in this folder|You are running Codex in/i.test(text)) {
+  if (/Trust this folder\?|Do you trust the contents of this (?:directory|project)|allow Codex to work in this folder|You are running Codex in/i.test(text)) {
     return answerMenu(lines, "codex-folder-trust", /^(?:Yes|Allow Codex|Trust)\b/i);
   }
   if (/Update available!/.test(text) && findMenu(lines)) {

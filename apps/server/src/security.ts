@@ -17,6 +17,15 @@ declare module "fastify" {
   }
 }
 
+/**
+ * The calling agent's id, for bridge routes. The security layer already refused everyone else
+ * there; this makes a route that is mounted elsewhere by mistake fail closed.
+ */
+export function agentIdOf(request: FastifyRequest): string {
+  if (request.principal.kind !== "agent") throw new ClustrError("unauthorized", "this route is for agents' bridges only");
+  return request.principal.agentId;
+}
+
 /** Options of {@link registerSecurity}. */
 export interface SecurityOptions {
   /** The server's access token. */
@@ -58,6 +67,14 @@ function isBridgePath(path: string): boolean {
   return path === "/api/bridge" || path.startsWith(BRIDGE_PREFIX);
 }
 
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
 function isApiPath(path: string): boolean {
   return path === "/api" || path.startsWith("/api/");
 }
@@ -90,8 +107,11 @@ export function registerSecurity(app: FastifyInstance, options: SecurityOptions)
     }
 
     const path = pathOf(request.url);
+    // Decide by the route the router matched, not by the raw URL: the router decodes
+    // percent-escapes, so `/api/%62ridge/...` reaches a bridge route while not looking like one.
+    const route = request.routeOptions.url ?? safeDecode(path);
     const origin = request.headers.origin;
-    if (isBridgePath(path)) {
+    if (isBridgePath(route) || isBridgePath(safeDecode(path))) {
       // Bridges are local processes, never web pages: any Origin means a browser is involved.
       if (origin !== undefined) throw new ClustrError("forbidden", "bridge routes refuse requests from browsers (Origin header present)");
       const presented = bearerToken(request);
@@ -104,7 +124,7 @@ export function registerSecurity(app: FastifyInstance, options: SecurityOptions)
       throw new ClustrError("forbidden", "cross-origin requests are refused (Origin does not match this server)");
     }
 
-    if (request.method === "GET" && path === HEALTH_PATH) return;
+    if (request.method === "GET" && route === HEALTH_PATH) return;
 
     const name = cookieName(port);
     const presented = [bearerToken(request), ...cookieValues(request, name)];

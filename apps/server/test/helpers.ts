@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { ClustrError, SendMessageBodySchema } from "@clustr/protocol";
-import { buildServer, type ServerOptions } from "../src/index.js";
+import { agentIdOf, buildServer, type ServerOptions } from "../src/index.js";
 
 export const TOKEN = "test-token-0123456789abcdefghijklmnop";
 export const AGENT_TOKEN = "agent-token-of-agent-1-0123456789";
@@ -21,7 +21,8 @@ export function testRoutes(app: FastifyInstance): void {
   app.get("/api/crash", async () => {
     throw new Error("secret internal detail");
   });
-  app.get("/api/bridge/whoami", async (request) => ({ principal: request.principal }));
+  app.get("/api/bridge/whoami", async (request) => ({ principal: request.principal, agentId: agentIdOf(request) }));
+  app.get("/api/misplaced-bridge-route", async (request) => ({ agentId: agentIdOf(request) }));
   app.get("/api/events", { websocket: true }, (socket) => {
     socket.send(JSON.stringify({ hello: "events" }));
   });

@@ -164,7 +164,24 @@ describe("bridge routes", () => {
   it("authenticate by the agent's own token", async () => {
     const res = await app.inject({ url: "/api/bridge/whoami", headers: { host: HOST, authorization: `Bearer ${AGENT_TOKEN}` } });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ principal: { kind: "agent", agentId: "agent-1" } });
+    expect(res.json()).toEqual({ principal: { kind: "agent", agentId: "agent-1" }, agentId: "agent-1" });
+  });
+
+  it("cannot be reached with the server token through a percent-encoded path", async () => {
+    for (const url of ["/api/%62ridge/whoami", "/api/b%72idge/whoami", "/%61pi/bridge/whoami"]) {
+      const user = await app.inject({ url, headers: { host: HOST, ...auth } });
+      expect(user.statusCode).toBe(401);
+      const agent = await app.inject({ url, headers: { host: HOST, authorization: `Bearer ${AGENT_TOKEN}` } });
+      expect(agent.statusCode).toBe(200);
+      expect(agent.json()).toMatchObject({ agentId: "agent-1" });
+      const withOrigin = await app.inject({ url, headers: { host: HOST, origin: `http://${HOST}`, authorization: `Bearer ${AGENT_TOKEN}` } });
+      expect(withOrigin.statusCode).toBe(403);
+    }
+  });
+
+  it("fail closed when a route outside /api/bridge asks for the agent", async () => {
+    const res = await app.inject({ url: "/api/misplaced-bridge-route", headers: { host: HOST, ...auth } });
+    expect(res.statusCode).toBe(401);
   });
 
   it("refuse the server token and the cookie", async () => {

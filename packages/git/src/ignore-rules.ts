@@ -1,0 +1,186 @@
+import { readFileSync, statSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import ignore, { type Ignore } from "ignore";
+
+/** One source of ignore patterns, matched against paths relative to `base` (top-relative). */
+interface Matcher {
+  /** Folder the patterns are relative to, as a top-relative path ("" for the top). */
+  base: string;
+  ig: Ignore;
+}
+
+/** Where the project's git metadata lives, when the folder is inside a git work tree. */
+export interface ProjectRepo {
+  /** The work tree's top folder. */
+  top: string;
+  /** The gitdir (`.git` folder, or where a `.git` file points). */
+  gitdir: string;
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Find the git work tree holding `folder` (the folder itself or an ancestor), if any. */
+export function findProjectRepo(folder: string): ProjectRepo | undefined {
+  let dir = resolve(folder);
+  for (;;) {
+    const dotGit = join(dir, ".git");
+    let isDir: boolean | undefined;
+    try {
+      isDir = statSync(dotGit).isDirectory();
+    } catch {
+      isDir = undefined;
+    }
+    if (isDir !== undefined) {
+      if (isDir) return { top: dir, gitdir: dotGit };
+      // A worktree or submodule: `.git` is a file naming the real gitdir.
+      const match = /^gitdir:\s*(.+?)\s*$/m.exec(readText(dotGit) ?? "");
+      if (match?.[1]) return { top: dir, gitdir: resolve(dir, match[1]) };
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/** `core.excludesFile` from a git config text, if set (last one wins, as in git). */
+function excludesFileFrom(config: string | undefined): string | undefined {
+  if (!config) return undefined;
+  let section = "";
+  let found: string | undefined;
+  for (const raw of config.split(/\r?\n/)) {
+    const line = raw.trim();
+    const header = /^\[([^\]\s]+)[^\]]*\]/.exec(line);
+    if (header?.[1]) {
+      section = header[1].toLowerCase();
+      continue;
+    }
+    const kv = /^([A-Za-z0-9-]+)\s*=\s*(.*)$/.exec(line);
+    if (section === "core" && kv?.[1]?.toLowerCase() === "excludesfile" && kv[2] !== undefined) {
+      found = kv[2].replace(/^"(.*)"$/, "$1").trim();
+    }
+  }
+  return found;
+}
+
+function expandHome(p: string): string {
+  if (p === "~") return homedir();
+  if (p.startsWith("~/")) return join(homedir(), p.slice(2));
+  return p;
+}
+
+/** The `core.excludesFile` git would use: repo config, then global config, then its default. */
+function globalExcludesFile(repo: ProjectRepo | undefined): string {
+  const xdg = process.env.XDG_CONFIG_HOME || join(homedir(), ".config");
+  const configs = [
+    repo ? readText(join(repo.gitdir, "config")) : undefined,
+    readText(join(homedir(), ".gitconfig")),
+    readText(join(xdg, "git", "config")),
+  ];
+  for (const config of configs) {
+    const value = excludesFileFrom(config);
+    if (value) return isAbsolute(expandHome(value)) ? expandHome(value) : resolve(repo?.top ?? homedir(), value);
+  }
+  return join(xdg, "git", "ignore");
+}
+
+/**
+ * Git's ignore rules for one folder: `core.excludesFile`, `.git/info/exclude`, and
+ * `.gitignore` files at every depth (those above the folder too, up to the work tree's top).
+ * Paths are given relative to the folder, with `/` separators.
+ */
+export class IgnoreRules {
+  /** The folder's path relative to the top (work tree top, or the folder itself). */
+  private readonly prefix: string;
+  private readonly base: Matcher[] = [];
+  private readonly perDir = new Map<string, Matcher | null>();
+  private readonly chains = new Map<string, Matcher[]>();
+
+  constructor(readonly folder: string) {
+    const abs = resolve(folder);
+    const repo = findProjectRepo(abs);
+    const top = repo?.top ?? abs;
+    this.prefix = relative(top, abs).split(sep).join("/");
+    const add = (text: string | undefined, baseRel: string): void => {
+      if (text !== undefined && text.trim() !== "") this.base.push({ base: baseRel, ig: ignore().add(text) });
+    };
+    add(readText(globalExcludesFile(repo)), "");
+    if (repo) add(readText(join(repo.gitdir, "info", "exclude")), "");
+    // .gitignore files of the folder's ancestors inside the work tree apply to it too.
+    if (this.prefix !== "") {
+      const parts = this.prefix.split("/");
+      for (let i = 0; i < parts.length; i++) {
+        const rel = parts.slice(0, i).join("/");
+        add(readText(join(top, rel, ".gitignore")), rel);
+      }
+    }
+  }
+
+  private topRel(rel: string): string {
+    return this.prefix === "" ? rel : rel === "" ? this.prefix : `${this.prefix}/${rel}`;
+  }
+
+  /** The matcher of `<dir>/.gitignore` (dir relative to the folder), loaded once. */
+  private dirMatcher(dir: string): Matcher | null {
+    let m = this.perDir.get(dir);
+    if (m === undefined) {
+      const text = readText(join(this.folder, dir, ".gitignore"));
+      m = text !== undefined && text.trim() !== "" ? { base: this.topRel(dir), ig: ignore().add(text) } : null;
+      this.perDir.set(dir, m);
+    }
+    return m;
+  }
+
+  /** The matchers that apply inside folder `dir` (relative), most precedent last; built once per folder. */
+  private matchersFor(dir: string): Matcher[] {
+    let list = this.chains.get(dir);
+    if (!list) {
+      const parent = dir === "" ? this.base : this.matchersFor(dir.includes("/") ? dir.slice(0, dir.lastIndexOf("/")) : "");
+      const own = this.dirMatcher(dir);
+      list = own ? [...parent, own] : parent;
+      this.chains.set(dir, list);
+    }
+    return list;
+  }
+
+  /**
+   * Whether git would ignore `rel` (relative to the folder). The caller walks top-down and
+   * never asks about entries inside an ignored folder (git never looks inside one either).
+   */
+  isIgnored(rel: string, isDir: boolean): boolean {
+    const slash = rel.lastIndexOf("/");
+    const matchers = this.matchersFor(slash < 0 ? "" : rel.slice(0, slash));
+    if (matchers.length === 0) return false;
+    const topRel = this.topRel(rel);
+    // Deeper files take precedence over shallower ones, and within one file the last match wins.
+    for (let i = matchers.length - 1; i >= 0; i--) {
+      const m = matchers[i];
+      if (!m) continue;
+      const local = m.base === "" ? topRel : topRel.slice(m.base.length + 1);
+      const result = m.ig.test(isDir ? `${local}/` : local);
+      if (result.ignored) return true;
+      if (result.unignored) return false;
+    }
+    return false;
+  }
+
+  /**
+   * Tell the rules whether folder `dir` holds a `.gitignore` (the caller has just listed it),
+   * sparing a failing read in every folder without one.
+   */
+  noteListing(dir: string, hasGitignore: boolean): void {
+    if (!hasGitignore && !this.perDir.has(dir)) this.perDir.set(dir, null);
+  }
+
+  /** Forget the cached `.gitignore` of `dir`, e.g. after it changed. */
+  forget(dir: string): void {
+    this.perDir.delete(dir);
+    this.chains.clear();
+  }
+}

@@ -1,0 +1,70 @@
+import git from "isomorphic-git";
+import * as fs from "node:fs";
+import { objectId, type ObjectWriter } from "./object-store.js";
+import type { FileMode, SnapshotFile } from "./stat-cache.js";
+
+interface DirNode {
+  dirs: Map<string, DirNode>;
+  files: Map<string, SnapshotFile>;
+}
+
+/** Git orders tree entries bytewise, with folder names compared as if they ended in "/". */
+function compareEntries(a: { key: Buffer }, b: { key: Buffer }): number {
+  return Buffer.compare(a.key, b.key);
+}
+
+/** Build and write the tree objects of a flat snapshot; returns the root tree id. */
+export async function writeTrees(files: Map<string, SnapshotFile>, writer: ObjectWriter): Promise<string> {
+  const root: DirNode = { dirs: new Map(), files: new Map() };
+  for (const [path, file] of files) {
+    const parts = path.split("/");
+    let node = root;
+    for (let i = 0; i < parts.length - 1; i++) {
+      const name = parts[i] as string;
+      let next = node.dirs.get(name);
+      if (!next) {
+        next = { dirs: new Map(), files: new Map() };
+        node.dirs.set(name, next);
+      }
+      node = next;
+    }
+    node.files.set(parts[parts.length - 1] as string, file);
+  }
+  const writes: Promise<void>[] = [];
+  const build = (node: DirNode): string => {
+    const entries: { key: Buffer; bytes: Buffer }[] = [];
+    for (const [name, child] of node.dirs) {
+      const oid = build(child);
+      entries.push({ key: Buffer.from(`${name}/`), bytes: Buffer.concat([Buffer.from(`40000 ${name}\0`), Buffer.from(oid, "hex")]) });
+    }
+    for (const [name, file] of node.files) {
+      entries.push({ key: Buffer.from(name), bytes: Buffer.concat([Buffer.from(`${file.mode} ${name}\0`), Buffer.from(file.oid, "hex")]) });
+    }
+    entries.sort(compareEntries);
+    const content = Buffer.concat(entries.map((e) => e.bytes));
+    const oid = objectId("tree", content);
+    writes.push(writer.write("tree", oid, content));
+    return oid;
+  };
+  const rootOid = build(root);
+  await Promise.all(writes);
+  return rootOid;
+}
+
+/** Read a commit's tree as a flat map of file paths (isomorphic-git reads loose and packed objects). */
+export async function readSnapshot(gitdir: string, commit: string, cache: object): Promise<Map<string, SnapshotFile>> {
+  const { commit: c } = await git.readCommit({ fs, gitdir, oid: commit, cache });
+  const out = new Map<string, SnapshotFile>();
+  const walk = async (treeOid: string, prefix: string): Promise<void> => {
+    const { tree } = await git.readTree({ fs, gitdir, oid: treeOid, cache });
+    await Promise.all(
+      tree.map(async (entry) => {
+        const path = prefix === "" ? entry.path : `${prefix}/${entry.path}`;
+        if (entry.type === "tree") await walk(entry.oid, path);
+        else if (entry.type === "blob") out.set(path, { mode: entry.mode as FileMode, oid: entry.oid });
+      }),
+    );
+  };
+  await walk(c.tree, "");
+  return out;
+}

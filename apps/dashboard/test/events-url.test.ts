@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { eventsUrl } from "../src/lib/events-url.js";
+import { eventsUrl } from "../src/index.js";
 
 describe("eventsUrl", () => {
   it("uses the page's host and resumes after a sequence number", () => {

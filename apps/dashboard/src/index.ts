@@ -1,0 +1,13 @@
+// The dashboard's plain TypeScript modules: state, live sync, API client and view helpers.
+// The Svelte components use them; the unit tests import them from here.
+export { applyEvent, agentById, emptyState, fromSnapshot, nameOf, FILE_EVENTS_KEPT, type DashboardState, type Snapshot } from "./lib/state.js";
+export { LiveSync, defaultBackoff, type ConnectionStatus, type EventSocket, type LiveSyncOptions, type SyncSnapshot } from "./lib/live-sync.js";
+export { ApiClient, describeError, errorFromResponse, type Fetch } from "./lib/api.js";
+export { buildGraph, edgeWidth, USER_NODE, type GraphEdge, type GraphNode } from "./lib/graph.js";
+export { filterFiles, filterMessages } from "./lib/filters.js";
+export { emptySpawnForm, imageType, spawnBody, splitArgs, type SpawnForm, type SpawnFormResult } from "./lib/spawn-form.js";
+export { firstLine, formatTime } from "./lib/format.js";
+export { eventsUrl } from "./lib/events-url.js";
+export { terminalUrl } from "./lib/events-url.js";
+export { inputFrames, resizeFrame } from "./lib/terminal-input.js";
+export { patchLines, type PatchLine } from "./lib/patch-lines.js";

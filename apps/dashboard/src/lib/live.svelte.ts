@@ -1,0 +1,59 @@
+import { ApiClient } from "./api.js";
+import { eventsUrl } from "./events-url.js";
+import { LiveSync } from "./live-sync.js";
+import type { SyncSnapshot } from "./live-sync.js";
+import { emptyState } from "./state.js";
+
+/** The views, labelled as the user sees them. */
+export const VIEWS = ["Graph", "Terminal", "Messages", "Context", "Files", "Rules"] as const;
+export type View = (typeof VIEWS)[number];
+
+/** The REST client every component uses. */
+export const api = new ApiClient();
+
+class Live {
+  // Replaced as a whole on every change, never mutated: a shallow signal is enough and keeps
+  // thousands of messages from being wrapped in proxies.
+  current: SyncSnapshot = $state.raw({ state: emptyState(), status: "connecting", loaded: false, loadError: null, lastSeq: null });
+}
+
+/** The live state of the workspace, kept in step by one socket on `/api/events`. */
+export const live = new Live();
+
+/** What the user has open: the view, the agent panel, terminals, the spawn dialog. */
+export const ui: { view: View; selected: string | null; terminals: string[]; spawnOpen: boolean } = $state({
+  view: "Graph",
+  selected: null,
+  terminals: [],
+  spawnOpen: false,
+});
+
+let sync: LiveSync | null = null;
+
+/** Starts the event stream; returns the function that stops it. */
+export function startLive(): () => void {
+  sync = new LiveSync({
+    eventsUrl: (since) => eventsUrl(window.location, since),
+    openSocket: (url) => new WebSocket(url),
+    loadSnapshot: () => api.snapshot(),
+    onChange: (snapshot) => (live.current = snapshot),
+  });
+  sync.start();
+  return () => sync?.stop();
+}
+
+/** Loads the lists again (after a failed load). */
+export function reloadLive(): void {
+  sync?.reload();
+}
+
+/** Shows the agent's terminal, opening it beside the others. */
+export function openTerminal(id: string): void {
+  if (!ui.terminals.includes(id)) ui.terminals = [...ui.terminals, id];
+  ui.view = "Terminal";
+}
+
+/** Closes one terminal pane. */
+export function closeTerminal(id: string): void {
+  ui.terminals = ui.terminals.filter((t) => t !== id);
+}

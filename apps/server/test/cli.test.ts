@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { connect, createServer, type Server } from "node:net";
 import { join } from "node:path";
@@ -80,6 +81,11 @@ describe("clustr-ai", () => {
       expect(guarded.status).toBe(401);
       const page = await fetch(`${info.url}/`, { headers: { authorization: `Bearer ${info.token}` } });
       expect(page.status).toBe(200);
+      // The build ships the dashboard in dist when one was built; otherwise the placeholder shows.
+      const shipped = fileURLToPath(new URL("../dist/dashboard/index.html", import.meta.url));
+      const checkout = fileURLToPath(new URL("../../dashboard/build/index.html", import.meta.url));
+      const dashboard = [shipped, checkout].find((f) => existsSync(f));
+      expect(await page.text()).toEqual(dashboard ? readFileSync(dashboard, "utf8") : expect.stringContaining("Clustr is running"));
 
       await waitFor(() => server.stdout().includes("Ctrl+C"), { what: "the start message" });
       const out = server.stdout();
@@ -284,6 +290,41 @@ describe("clustr-ai", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("CLUSTR_MAX_AGENTS must be a whole number");
   }, TIMEOUT);
+
+  it(
+    "opens the browser on the token URL when stdout is a terminal, and not with --no-open",
+    async () => {
+      // `script` gives the launcher a real pseudo-terminal as stdout; BROWSER records the call.
+      const dir = await tempDir();
+      const recorder = join(dir, "browser.cjs");
+      writeFileSync(recorder, "require('fs').appendFileSync(process.env.OPENED_LOG, process.argv[2] + '\\n');");
+      const opened = join(dir, "opened.log");
+      const env = { BROWSER: `${process.execPath} ${recorder}`, OPENED_LOG: opened };
+
+      for (const noOpen of [true, false]) {
+        const dataDir = join(dir, noOpen ? "quiet" : "open");
+        const command = `${process.execPath} ${BIN} --port 0 --data-dir ${dataDir}${noOpen ? " --no-open" : ""}`;
+        const tty = spawn("script", ["-qfec", command, "/dev/null"], { env: { ...process.env, ...env }, stdio: "ignore" });
+        const info = await waitFor(() => existsSync(join(dataDir, "server.json")) && ServerInfoSchema.parse(JSON.parse(readFileSync(join(dataDir, "server.json"), "utf8"))), {
+          timeoutMs: 20_000,
+          what: "server.json",
+        });
+        if (!noOpen) {
+          const line = await waitFor(() => existsSync(opened) && readFileSync(opened, "utf8"), { what: "the browser call" });
+          expect(line).toBe(`${info.url}/?token=${info.token}\n`);
+        } else {
+          // Give a wrongly started browser the time to show up before looking.
+          await new Promise((r) => setTimeout(r, 1000));
+          expect(existsSync(opened)).toBe(false);
+        }
+        process.kill(info.pid, "SIGTERM");
+        await waitFor(() => !isAlive(info.pid), { what: "the server to stop" });
+        tty.kill("SIGKILL");
+        await waitForExit(tty);
+      }
+    },
+    TIMEOUT,
+  );
 
   it("prints its help and version", async () => {
     const help = await runToExit(["--help"]);

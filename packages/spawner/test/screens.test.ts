@@ -38,13 +38,13 @@ const EXPECTED: Record<string, ScreenState> = {
   "codex-esc-interrupt.txt": { activity: "idle", inputText: "" },
   "codex-f2-warnings.txt": { activity: "needs-input" },
   "codex-x3-login.txt": { activity: "needs-input", blocker: expect.objectContaining({ id: "codex-login" }) as ScreenState["blocker"] },
-  "codex-x4-first.txt": { activity: "idle", inputText: "" },
+  "codex-x4-first.txt": { activity: "busy", inputText: "" },
   "codex-x4-mcp-approval.txt": { activity: "needs-input" },
   "codex-x5-final.txt": { activity: "idle", inputText: "" },
-  "codex-x5-first.txt": { activity: "idle", inputText: "" },
+  "codex-x5-first.txt": { activity: "busy", inputText: "" },
   "codex-x5-task.txt": { activity: "idle", inputText: "" },
-  "codex-x6-git-first.txt": { activity: "idle", inputText: "" },
-  "codex-x7-trust.txt": { activity: "idle", inputText: "" },
+  "codex-x6-git-first.txt": { activity: "busy", inputText: "" },
+  "codex-x7-trust.txt": { activity: "busy", inputText: "" },
   "codex-x8-folder-access.txt": { activity: "needs-input", prompt: { id: "codex-folder-trust", keys: ENTER, steps: [ENTER] } },
 };
 
@@ -121,8 +121,15 @@ describe("codex screens", () => {
   });
 
   it("reads the text typed into the composer", () => {
-    const screen = fixture("codex-x4-first.txt").replace("› Ask Codex to do anything", "› Call the probe\n  second line");
+    const screen = fixture("codex-x5-task.txt").replace("› Ask Codex to do anything", "› Call the probe\n  second line");
     expect(classifyCodexScreen(screen)).toStrictEqual({ activity: "idle", inputText: "Call the probe\nsecond line" });
+  });
+
+  it("reads the composer as busy until the status line shows Codex has loaded", () => {
+    // The first frames show the composer before the model is known and before the trust check.
+    expect(classifyCodexScreen(fixture("codex-x4-first.txt"))).toStrictEqual({ activity: "busy", inputText: "" });
+    const loaded = fixture("codex-x4-first.txt").replace("  ? for shortcuts", "  fake-model default · <work>/work-codex\n  ← for agents · ? for shortcuts");
+    expect(classifyCodexScreen(loaded)).toStrictEqual({ activity: "idle", inputText: "" });
   });
 
   it("answers the folder trust screen in its older and newer forms", () => {

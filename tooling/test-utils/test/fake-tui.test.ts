@@ -66,6 +66,8 @@ describe("fake codex", () => {
       `mcp_servers.clustr.env={CLUSTR_AGENT_ID = "ag_1", CLUSTR_URL = "http://127.0.0.1:1"}`,
     ]);
     await waitFor(() => events(log, "mcp-tools").length === 1, { what: "the MCP tools" });
+    // Keys typed while it is still loading are lost, as in the real CLI: wait for the idle screen.
+    await waitFor(() => events(log, "screen").length === 1, { what: "the idle screen" });
     expect(events(log, "mcp-tools")).toEqual([{ event: "mcp-tools", names: ["send_message", "read_messages"] }]);
     expect(out()).toContain("› Ask Codex to do anything");
     child.stdin.write("first\r");

@@ -23,6 +23,12 @@ const HINT = /enter to (?:submit|confirm|continue)|enter continue|press enter|es
 interface Composer {
   line: number;
   text: string;
+  /**
+   * The status line (`<model> <effort> · <cwd>`, `← for agents`) is drawn once Codex has
+   * loaded. Before that the composer already shows, but the trust check may still come and
+   * typed text can be lost.
+   */
+  loaded: boolean;
 }
 
 /** The composer: the last `› ` line at column 0 with only its continuation lines and a footer below. */
@@ -37,7 +43,8 @@ function findComposer(lines: readonly string[]): Composer | undefined {
     const rest = lines.slice(end).filter((l) => l.trim() !== "");
     if (rest.length > MAX_FOOTER_LINES || rest.some((l) => HINT.test(l))) return undefined;
     const body = [line.slice(2), ...lines.slice(i + 1, end).map((l) => l.slice(2))].join("\n").trimEnd();
-    return { line: i, text: PLACEHOLDERS.has(body) ? "" : body };
+    const loaded = rest.some((l) => / · |for agents/.test(l));
+    return { line: i, text: PLACEHOLDERS.has(body) ? "" : body, loaded };
   }
   return undefined;
 }
@@ -66,14 +73,15 @@ function recognisePrompt(lines: readonly string[], text: string): ScreenPrompt |
 }
 
 /**
- * Read a Codex CLI screen (0.169): idle or busy when its composer is shown, the folder trust,
+ * Read a Codex CLI screen (0.169): idle or busy when its composer is shown (busy while the
+ * status line below it has not appeared yet: Codex is still loading), the folder trust,
  * update and clustr MCP approval questions with the keys that answer them, other questions as
  * `needs-input`, and `busy` while it is still drawing its first screen.
  */
 export function classifyCodexScreen(screenText: string): ScreenState {
   const lines = screenLines(screenText);
   const composer = findComposer(lines);
-  if (composer) return { activity: isBusy(lines, composer) ? "busy" : "idle", inputText: composer.text };
+  if (composer) return { activity: !composer.loaded || isBusy(lines, composer) ? "busy" : "idle", inputText: composer.text };
   const tail = lines.slice(bottomStart(lines, 30));
   const tailText = tail.join("\n");
   const prompt = recognisePrompt(tail, tailText);

@@ -4,7 +4,9 @@
 // CLI), busy for FAKE_TUI_BUSY_MS with "• Working (…• esc to interrupt)", Tab while busy queues,
 // Enter while busy steers. FAKE_TUI_APPROVAL=server:tool asks "Allow the <server> MCP server to
 // run tool …?" in each turn. It reads the `-c mcp_servers.<name>.*` overrides and starts those
-// MCP servers like the real CLI. Everything is logged to FAKE_TUI_LOG.
+// MCP servers like the real CLI. For FAKE_TUI_LOAD_MS (default 200) it shows a loading frame
+// (composer without the status line) and drops what is typed. Everything is logged to
+// FAKE_TUI_LOG.
 import { FakeApp, busyMs, interestingEnv, moveCursor, startupScreens, type Menu } from "./app.js";
 import type { Key } from "./keys.js";
 import { connectMcp, type McpServerSpec } from "./mcp-client.js";
@@ -83,6 +85,8 @@ let busy: { text: string; timer: NodeJS.Timeout | undefined; started: number; ma
 const pending = startupScreens();
 let screen: Dialog | undefined;
 const approval = process.env.FAKE_TUI_APPROVAL;
+/** Like the real CLI, the composer shows while loading, before the status line and the trust check. */
+let loading = true;
 
 const app = new FakeApp(onKeys);
 app.log({ event: "start", argv, cwd: process.cwd(), env: interestingEnv() });
@@ -97,9 +101,18 @@ for (const spec of mcpServersFromOverrides()) {
   );
   app.onExit(() => child.stdin?.end());
 }
-nextScreen();
+render();
+setTimeout(() => {
+  loading = false;
+  nextScreen();
+}, loadMs());
 const ticker = setInterval(() => busy && render(), 1000);
 app.onExit(() => clearInterval(ticker));
+
+function loadMs(): number {
+  const value = Number(process.env.FAKE_TUI_LOAD_MS ?? "200");
+  return Number.isFinite(value) && value >= 0 ? value : 200;
+}
 
 function nextScreen(): void {
   const id = pending.shift();
@@ -129,7 +142,8 @@ function render(): void {
   const [first = "", ...rest] = input.split("\n");
   const composer = [`› ${input === "" ? PLACEHOLDER : first}`, ...rest.map((line) => `  ${line}`)];
   const room = Math.max(0, app.rows - header.length - status.length - composer.length - 3);
-  app.draw([...header, ...transcript.slice(-room), ...status, ...composer, "", "  ? for shortcuts"]);
+  const footer = loading ? ["  ? for shortcuts"] : [`  fake-model default · ${process.cwd()}`, "  ← for agents · ? for shortcuts"];
+  app.draw([...header, ...transcript.slice(-room), ...status, ...composer, "", ...footer]);
 }
 
 function submit(text: string): void {
@@ -186,6 +200,7 @@ function interrupt(): void {
 }
 
 function onKeys(keys: Key[]): void {
+  if (loading) return;
   let typed = false;
   for (const key of keys) {
     if (key.type === "ctrl-c") return app.exit(0);

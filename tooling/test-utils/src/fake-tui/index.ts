@@ -25,6 +25,8 @@ export interface FakeTuiOptions {
   reply?: string;
   /** codex: `server:tool` asked for approval in every turn. */
   approval?: string;
+  /** codex: how long the loading frame shows, in ms (default 200); keys typed then are lost. */
+  loadMs?: number;
 }
 
 /** The `FAKE_TUI_*` environment for the given options. */
@@ -36,6 +38,7 @@ export function fakeTuiEnv(options: FakeTuiOptions): Record<string, string> {
   if (options.version) env.FAKE_TUI_VERSION = options.version;
   if (options.reply) env.FAKE_TUI_REPLY = options.reply;
   if (options.approval) env.FAKE_TUI_APPROVAL = options.approval;
+  if (options.loadMs !== undefined) env.FAKE_TUI_LOAD_MS = String(options.loadMs);
   return env;
 }
 

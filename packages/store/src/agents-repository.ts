@@ -18,10 +18,11 @@ import {
   type PermissionMode,
 } from "@clustr/protocol";
 import type { Database } from "better-sqlite3";
-import { asc, desc, eq, inArray, notInArray, sql } from "drizzle-orm";
+import { asc, desc, eq, getTableColumns, inArray, notInArray, sql } from "drizzle-orm";
 import { ensure, isForeignKeyViolation, isUniqueViolation, parse, sqliteMessage, toClustrError } from "./errors.js";
 import { newId } from "./ids.js";
 import { agents } from "./schema.js";
+import { CompiledQuery, type BuiltQuery } from "./statements.js";
 import type { StoreDatabase } from "./database.js";
 import { nowIso } from "./time.js";
 
@@ -97,6 +98,7 @@ export interface AgentsRepository {
 
 type AgentRow = typeof agents.$inferSelect;
 
+const AGENT_KEYS = Object.keys(getTableColumns(agents)) as (keyof AgentRow)[];
 const LIVE_ORDER = sql`CASE WHEN ${agents.status} IN ('done', 'failed', 'killed') THEN 1 ELSE 0 END`;
 const TOKEN_HASH = /^[0-9a-f]{64}$/;
 
@@ -141,33 +143,40 @@ const optionalTokenHash = (value: string | null | undefined): void =>
   ensure(value === undefined || value === null || (typeof value === "string" && TOKEN_HASH.test(value)), "tokenHash must be 64 lowercase hex characters", "tokenHash");
 
 export function createAgentsRepository(db: StoreDatabase, sqlite: Database): AgentsRepository {
-  const byId = db.select().from(agents).where(eq(agents.id, sql.placeholder("id"))).prepare();
-  const byName = db
-    .select()
-    .from(agents)
-    .where(eq(agents.name, sql.placeholder("name")))
-    .orderBy(LIVE_ORDER, desc(agents.createdAt), desc(sql`rowid`))
-    .limit(1)
-    .prepare();
-  const byTokenHash = db
-    .select()
-    .from(agents)
-    .where(eq(agents.tokenHash, sql.placeholder("hash")))
-    .orderBy(LIVE_ORDER, desc(agents.createdAt))
-    .limit(1)
-    .prepare();
-  const all = db.select().from(agents).orderBy(asc(agents.createdAt), asc(sql`rowid`)).prepare();
-  const live = db
-    .select()
-    .from(agents)
-    .where(notInArray(agents.status, [...ENDED_STATUSES]))
-    .orderBy(asc(agents.createdAt), asc(sql`rowid`))
-    .prepare();
-  const liveByName = db
-    .select({ id: agents.id })
-    .from(agents)
-    .where(sql`${agents.name} = ${sql.placeholder("name")} AND ${inArray(agents.status, ["starting", "running"])}`)
-    .prepare();
+  const rows = <P extends Record<string, unknown>>(query: BuiltQuery) => new CompiledQuery<AgentRow, P>(sqlite, query, AGENT_KEYS);
+  const byId = rows<{ id: string }>(db.select().from(agents).where(eq(agents.id, sql.placeholder("id"))));
+  const byName = rows<{ name: string }>(
+    db
+      .select()
+      .from(agents)
+      .where(eq(agents.name, sql.placeholder("name")))
+      .orderBy(LIVE_ORDER, desc(agents.createdAt), desc(sql`rowid`))
+      .limit(1),
+  );
+  const byTokenHash = rows<{ hash: string }>(
+    db
+      .select()
+      .from(agents)
+      .where(eq(agents.tokenHash, sql.placeholder("hash")))
+      .orderBy(LIVE_ORDER, desc(agents.createdAt))
+      .limit(1),
+  );
+  const all = rows(db.select().from(agents).orderBy(asc(agents.createdAt), asc(sql`rowid`)));
+  const live = rows(
+    db
+      .select()
+      .from(agents)
+      .where(notInArray(agents.status, [...ENDED_STATUSES]))
+      .orderBy(asc(agents.createdAt), asc(sql`rowid`)),
+  );
+  const liveByName = new CompiledQuery<{ id: string }, { name: string }>(
+    sqlite,
+    db
+      .select({ id: agents.id })
+      .from(agents)
+      .where(sql`${agents.name} = ${sql.placeholder("name")} AND ${inArray(agents.status, ["starting", "running"])}`),
+    ["id"],
+  );
 
   const nameTaken = (name: string): ClustrError => {
     const holder = liveByName.get({ name });

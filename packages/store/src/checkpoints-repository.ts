@@ -1,9 +1,11 @@
 import { AgentIdSchema, CheckpointSchema, ClustrError, type Checkpoint } from "@clustr/protocol";
 import { asc, desc, eq, sql } from "drizzle-orm";
+import type { Database } from "better-sqlite3";
 import type { StoreDatabase } from "./database.js";
 import { ensure, isForeignKeyViolation, isUniqueViolation, parse, toClustrError } from "./errors.js";
 import { newId } from "./ids.js";
 import { checkpoints } from "./schema.js";
+import { CompiledQuery, type BuiltQuery } from "./statements.js";
 import { nowIso } from "./time.js";
 
 /** A checkpoint taken in the shadow repository. */
@@ -37,33 +39,39 @@ const columns = {
   createdAt: checkpoints.createdAt,
 };
 
-export function createCheckpointsRepository(db: StoreDatabase): CheckpointsRepository {
-  const insert = db
-    .insert(checkpoints)
-    .values({
-      id: sql.placeholder("id"),
-      cwd: sql.placeholder("cwd"),
-      commit: sql.placeholder("commit"),
-      agentId: sql.placeholder("agentId"),
-      reason: sql.placeholder("reason"),
-      createdAt: sql.placeholder("createdAt"),
-    })
-    .returning(columns)
-    .prepare();
-  const byId = db.select(columns).from(checkpoints).where(eq(checkpoints.id, sql.placeholder("id"))).prepare();
-  const forAgent = db
-    .select(columns)
-    .from(checkpoints)
-    .where(eq(checkpoints.agentId, sql.placeholder("agentId")))
-    .orderBy(asc(checkpoints.createdAt), asc(sql`rowid`))
-    .prepare();
-  const latest = db
-    .select(columns)
-    .from(checkpoints)
-    .where(eq(checkpoints.cwd, sql.placeholder("cwd")))
-    .orderBy(desc(checkpoints.createdAt), desc(sql`rowid`))
-    .limit(1)
-    .prepare();
+const KEYS = Object.keys(columns) as (keyof Checkpoint)[];
+
+export function createCheckpointsRepository(db: StoreDatabase, sqlite: Database): CheckpointsRepository {
+  const rows = <P extends Record<string, unknown>>(query: BuiltQuery) => new CompiledQuery<Checkpoint, P>(sqlite, query, KEYS);
+  const insert = rows<{ id: string; cwd: string; commit: string; agentId: string | null; reason: string; createdAt: string }>(
+    db
+      .insert(checkpoints)
+      .values({
+        id: sql.placeholder("id"),
+        cwd: sql.placeholder("cwd"),
+        commit: sql.placeholder("commit"),
+        agentId: sql.placeholder("agentId"),
+        reason: sql.placeholder("reason"),
+        createdAt: sql.placeholder("createdAt"),
+      })
+      .returning(columns),
+  );
+  const byId = rows<{ id: string }>(db.select(columns).from(checkpoints).where(eq(checkpoints.id, sql.placeholder("id"))));
+  const forAgent = rows<{ agentId: string }>(
+    db
+      .select(columns)
+      .from(checkpoints)
+      .where(eq(checkpoints.agentId, sql.placeholder("agentId")))
+      .orderBy(asc(checkpoints.createdAt), asc(sql`rowid`)),
+  );
+  const latest = rows<{ cwd: string }>(
+    db
+      .select(columns)
+      .from(checkpoints)
+      .where(eq(checkpoints.cwd, sql.placeholder("cwd")))
+      .orderBy(desc(checkpoints.createdAt), desc(sql`rowid`))
+      .limit(1),
+  );
 
   return {
     insert(input) {
@@ -74,7 +82,7 @@ export function createCheckpointsRepository(db: StoreDatabase): CheckpointsRepos
       const agentId = input.agentId === null ? null : parse(AgentIdSchema, input.agentId, "agentId");
       const reason = parse(CheckpointSchema.shape.reason, input.reason, "reason");
       try {
-        return insert.get({ id, cwd: input.cwd, commit: input.commit, agentId, reason, createdAt: nowIso() });
+        return insert.get({ id, cwd: input.cwd, commit: input.commit, agentId, reason, createdAt: nowIso() }) as Checkpoint;
       } catch (error) {
         if (isUniqueViolation(error)) throw new ClustrError("conflict", `checkpoint ${id} already exists`, { data: { id } });
         if (isForeignKeyViolation(error)) throw new ClustrError("not_found", `agent ${agentId ?? ""} not found`, { data: { agentId } });

@@ -4,6 +4,7 @@ import { asc, eq, sql } from "drizzle-orm";
 import type { StoreDatabase } from "./database.js";
 import { ensure, parse, toClustrError } from "./errors.js";
 import { contextEntries } from "./schema.js";
+import { CompiledQuery, type BuiltQuery } from "./statements.js";
 import { nowIso } from "./time.js";
 
 /** A write to the context store. */
@@ -45,49 +46,59 @@ const columns = {
   updatedAt: contextEntries.updatedAt,
 };
 
+const KEYS = Object.keys(columns) as (keyof ContextEntry)[];
+
 const checkVersion = (version: number | undefined): void =>
   ensure(version === undefined || (Number.isSafeInteger(version) && version >= 0), "expectedVersion must be a non-negative integer", "expectedVersion");
 
 export function createContextRepository(db: StoreDatabase, sqlite: Database): ContextRepository {
-  const live = db
-    .select(columns)
-    .from(contextEntries)
-    .where(sql`${contextEntries.key} = ${sql.placeholder("key")} AND ${contextEntries.deleted} = 0`)
-    .prepare();
+  const entries = <P extends Record<string, unknown>>(query: BuiltQuery) => new CompiledQuery<ContextEntry, P>(sqlite, query, KEYS);
+  const live = entries<{ key: string }>(
+    db
+      .select(columns)
+      .from(contextEntries)
+      .where(sql`${contextEntries.key} = ${sql.placeholder("key")} AND ${contextEntries.deleted} = 0`),
+  );
   // Tombstones included: a re-created key continues its version sequence.
-  const any = db
-    .select({ version: contextEntries.version, deleted: contextEntries.deleted })
-    .from(contextEntries)
-    .where(eq(contextEntries.key, sql.placeholder("key")))
-    .prepare();
-  const all = db.select(columns).from(contextEntries).where(eq(contextEntries.deleted, false)).orderBy(asc(contextEntries.key)).prepare();
-  const upsert = db
-    .insert(contextEntries)
-    .values({
-      key: sql.placeholder("key"),
-      value: sql.placeholder("value"),
-      author: sql.placeholder("author"),
-      version: sql.placeholder("version"),
-      updatedAt: sql.placeholder("updatedAt"),
-      deleted: false,
-    })
-    .onConflictDoUpdate({
-      target: contextEntries.key,
-      set: {
-        value: sql`excluded.value`,
-        author: sql`excluded.author`,
-        version: sql`excluded.version`,
-        updatedAt: sql`excluded.updated_at`,
+  const any = new CompiledQuery<{ version: number; deleted: number }, { key: string }>(
+    sqlite,
+    db
+      .select({ version: contextEntries.version, deleted: contextEntries.deleted })
+      .from(contextEntries)
+      .where(eq(contextEntries.key, sql.placeholder("key"))),
+    ["version", "deleted"],
+  );
+  const all = entries(db.select(columns).from(contextEntries).where(eq(contextEntries.deleted, false)).orderBy(asc(contextEntries.key)));
+  const upsert = entries<{ key: string; value: string; author: string | null; version: number; updatedAt: string }>(
+    db
+      .insert(contextEntries)
+      .values({
+        key: sql.placeholder("key"),
+        value: sql.placeholder("value"),
+        author: sql.placeholder("author"),
+        version: sql.placeholder("version"),
+        updatedAt: sql.placeholder("updatedAt"),
         deleted: false,
-      },
-    })
-    .returning(columns)
-    .prepare();
-  const tombstone = db
-    .update(contextEntries)
-    .set({ deleted: true, value: "", updatedAt: sql`${sql.placeholder("at")}` })
-    .where(eq(contextEntries.key, sql.placeholder("key")))
-    .prepare();
+      })
+      .onConflictDoUpdate({
+        target: contextEntries.key,
+        set: {
+          value: sql`excluded.value`,
+          author: sql`excluded.author`,
+          version: sql`excluded.version`,
+          updatedAt: sql`excluded.updated_at`,
+          deleted: false,
+        },
+      })
+      .returning(columns),
+  );
+  const tombstone = new CompiledQuery<never, { key: string; at: string }>(
+    sqlite,
+    db
+      .update(contextEntries)
+      .set({ deleted: true, value: "", updatedAt: sql`${sql.placeholder("at")}` })
+      .where(eq(contextEntries.key, sql.placeholder("key"))),
+  );
 
   const conflict = (key: string, expected: number, current: number | null): ClustrError =>
     new ClustrError(
@@ -118,10 +129,10 @@ export function createContextRepository(db: StoreDatabase, sqlite: Database): Co
       checkVersion(expected);
       return run((): ContextEntry => {
         const current = any.get({ key });
-        const liveVersion = current === undefined || current.deleted ? null : current.version;
+        const liveVersion = current === undefined || current.deleted !== 0 ? null : current.version;
         if (expected !== undefined && expected !== (liveVersion ?? 0)) throw conflict(key, expected, liveVersion);
         const version = (current?.version ?? 0) + 1;
-        return upsert.get({ key, value, author, version, updatedAt: nowIso() });
+        return upsert.get({ key, value, author, version, updatedAt: nowIso() }) as ContextEntry;
       });
     },
 

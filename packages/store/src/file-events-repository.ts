@@ -5,6 +5,7 @@ import type { StoreDatabase } from "./database.js";
 import { ensure, parse, toClustrError } from "./errors.js";
 import { pageBounds, type ListOptions } from "./list-options.js";
 import { fileEventAgents, fileEvents } from "./schema.js";
+import { CompiledQuery, type BuiltQuery } from "./statements.js";
 import { nowIso } from "./time.js";
 
 /** A change seen by the file watcher. */
@@ -38,6 +39,7 @@ const columns = {
 };
 
 type Row = { id: number; cwd: string; path: string; kind: FileEventKind; agentIds: string; at: string };
+const KEYS = Object.keys(columns) as (keyof Row)[];
 const toEvent = (row: Row): FileEvent => ({ ...row, agentIds: JSON.parse(row.agentIds) as string[] });
 
 function validate(event: NewFileEvent, i: number | undefined): Required<NewFileEvent> {
@@ -53,34 +55,41 @@ function validate(event: NewFileEvent, i: number | undefined): Required<NewFileE
 }
 
 export function createFileEventsRepository(db: StoreDatabase, sqlite: Database): FileEventsRepository {
-  const insertEvent = db
-    .insert(fileEvents)
-    .values({
-      cwd: sql.placeholder("cwd"),
-      path: sql.placeholder("path"),
-      kind: sql.placeholder("kind"),
-      agentIds: sql.placeholder("agentIds"),
-      at: sql.placeholder("at"),
-    })
-    .returning({ id: fileEvents.id })
-    .prepare();
-  const insertAgent = db
-    .insert(fileEventAgents)
-    .values({ eventId: sql.placeholder("eventId"), agentId: sql.placeholder("agentId") })
-    .prepare();
-  const page = db.select(columns).from(fileEvents).where(gt(fileEvents.id, sql.placeholder("after"))).orderBy(asc(fileEvents.id)).limit(sql.placeholder("limit")).prepare();
-  const pageForAgent = db
-    .select(columns)
-    .from(fileEventAgents)
-    .innerJoin(fileEvents, eq(fileEvents.id, fileEventAgents.eventId))
-    .where(and(eq(fileEventAgents.agentId, sql.placeholder("agent")), gt(fileEventAgents.eventId, sql.placeholder("after"))))
-    .orderBy(asc(fileEventAgents.eventId))
-    .limit(sql.placeholder("limit"))
-    .prepare();
+  const events = <P extends Record<string, unknown>>(query: BuiltQuery) => new CompiledQuery<Row, P>(sqlite, query, KEYS);
+  const insertEvent = new CompiledQuery<{ id: number }, { cwd: string; path: string; kind: string; agentIds: string; at: string }>(
+    sqlite,
+    db
+      .insert(fileEvents)
+      .values({
+        cwd: sql.placeholder("cwd"),
+        path: sql.placeholder("path"),
+        kind: sql.placeholder("kind"),
+        agentIds: sql.placeholder("agentIds"),
+        at: sql.placeholder("at"),
+      })
+      .returning({ id: fileEvents.id }),
+    ["id"],
+  );
+  const insertAgent = new CompiledQuery<never, { eventId: number; agentId: string }>(
+    sqlite,
+    db.insert(fileEventAgents).values({ eventId: sql.placeholder("eventId"), agentId: sql.placeholder("agentId") }),
+  );
+  const page = events<{ after: number; limit: number }>(
+    db.select(columns).from(fileEvents).where(gt(fileEvents.id, sql.placeholder("after"))).orderBy(asc(fileEvents.id)).limit(sql.placeholder("limit")),
+  );
+  const pageForAgent = events<{ agent: string; after: number; limit: number }>(
+    db
+      .select(columns)
+      .from(fileEventAgents)
+      .innerJoin(fileEvents, eq(fileEvents.id, fileEventAgents.eventId))
+      .where(and(eq(fileEventAgents.agentId, sql.placeholder("agent")), gt(fileEventAgents.eventId, sql.placeholder("after"))))
+      .orderBy(asc(fileEventAgents.eventId))
+      .limit(sql.placeholder("limit")),
+  );
 
   const write = (event: Required<NewFileEvent>): FileEvent => {
     const agentIds = JSON.stringify(event.agentIds);
-    const { id } = insertEvent.get({ cwd: event.cwd, path: event.path, kind: event.kind, agentIds, at: event.at });
+    const { id } = insertEvent.get({ cwd: event.cwd, path: event.path, kind: event.kind, agentIds, at: event.at }) as { id: number };
     for (const agentId of event.agentIds) insertAgent.run({ eventId: id, agentId });
     return { id, cwd: event.cwd, path: event.path, kind: event.kind, agentIds: [...event.agentIds], at: event.at };
   };

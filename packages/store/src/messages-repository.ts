@@ -6,6 +6,7 @@ import { ensure, isForeignKeyViolation, parse, toClustrError } from "./errors.js
 import type { GroupCommit } from "./group-commit.js";
 import { pageBounds, type ListOptions } from "./list-options.js";
 import { agents, messages } from "./schema.js";
+import { CompiledQuery, type BuiltQuery } from "./statements.js";
 import { nowIso } from "./time.js";
 
 /** One message to store: `from` an agent id or null for the user, `to` an agent id. */
@@ -47,68 +48,77 @@ const columns = {
   readAt: messages.readAt,
 };
 
+const KEYS = Object.keys(columns) as (keyof Message)[];
+
 const ids = (values: readonly number[]): number[] => {
   ensure(Array.isArray(values) && values.every((v) => Number.isSafeInteger(v) && v > 0), "ids must be positive integers", "ids");
   return [...new Set(values)].sort((a, b) => a - b);
 };
 
 export function createMessagesRepository(db: StoreDatabase, sqlite: Database, group: GroupCommit): MessagesRepository {
-  const insert = db
-    .insert(messages)
-    .values({
-      fromId: sql.placeholder("from"),
-      toId: sql.placeholder("to"),
-      body: sql.placeholder("body"),
-      state: "queued",
-      createdAt: sql.placeholder("createdAt"),
-    })
-    .returning(columns)
-    .prepare();
-  const byId = db.select(columns).from(messages).where(eq(messages.id, sql.placeholder("id"))).prepare();
-  const page = db
-    .select(columns)
-    .from(messages)
-    .where(gt(messages.id, sql.placeholder("after")))
-    .orderBy(asc(messages.id))
-    .limit(sql.placeholder("limit"))
-    .prepare();
-  const pageForAgent = db
-    .select(columns)
-    .from(messages)
-    .where(
-      and(
-        or(eq(messages.fromId, sql.placeholder("agent")), eq(messages.toId, sql.placeholder("agent"))),
-        gt(messages.id, sql.placeholder("after")),
-      ),
-    )
-    .orderBy(asc(messages.id))
-    .limit(sql.placeholder("limit"))
-    .prepare();
-  const unread = db
-    .select(columns)
-    .from(messages)
-    .where(and(eq(messages.toId, sql.placeholder("agent")), ne(messages.state, "read")))
-    .orderBy(asc(messages.id))
-    .prepare();
-  const queued = db
-    .select(columns)
-    .from(messages)
-    .where(and(eq(messages.toId, sql.placeholder("agent")), eq(messages.state, "queued")))
-    .orderBy(asc(messages.id))
-    .prepare();
-  const deliver = db
-    .update(messages)
-    .set({ state: "delivered", deliveredAt: sql`${sql.placeholder("at")}` })
-    .where(and(eq(messages.id, sql.placeholder("id")), eq(messages.state, "queued")))
-    .returning(columns)
-    .prepare();
-  const read = db
-    .update(messages)
-    .set({ state: "read", readAt: sql`${sql.placeholder("at")}`, deliveredAt: sql`coalesce(${messages.deliveredAt}, ${sql.placeholder("at")})` })
-    .where(and(eq(messages.id, sql.placeholder("id")), ne(messages.state, "read")))
-    .returning(columns)
-    .prepare();
-  const agentExists = db.select({ id: agents.id }).from(agents).where(eq(agents.id, sql.placeholder("id"))).prepare();
+  const rows = <P extends Record<string, unknown>>(query: BuiltQuery) => new CompiledQuery<Message, P>(sqlite, query, KEYS);
+  const insert = rows<{ from: string | null; to: string; body: string; createdAt: string }>(
+    db
+      .insert(messages)
+      .values({
+        fromId: sql.placeholder("from"),
+        toId: sql.placeholder("to"),
+        body: sql.placeholder("body"),
+        state: "queued",
+        createdAt: sql.placeholder("createdAt"),
+      })
+      .returning(columns),
+  );
+  const byId = rows<{ id: number }>(db.select(columns).from(messages).where(eq(messages.id, sql.placeholder("id"))));
+  const page = rows<{ after: number; limit: number }>(
+    db.select(columns).from(messages).where(gt(messages.id, sql.placeholder("after"))).orderBy(asc(messages.id)).limit(sql.placeholder("limit")),
+  );
+  const pageForAgent = rows<{ agent: string; after: number; limit: number }>(
+    db
+      .select(columns)
+      .from(messages)
+      .where(
+        and(
+          or(eq(messages.fromId, sql.placeholder("agent")), eq(messages.toId, sql.placeholder("agent"))),
+          gt(messages.id, sql.placeholder("after")),
+        ),
+      )
+      .orderBy(asc(messages.id))
+      .limit(sql.placeholder("limit")),
+  );
+  const unread = rows<{ agent: string }>(
+    db
+      .select(columns)
+      .from(messages)
+      .where(and(eq(messages.toId, sql.placeholder("agent")), ne(messages.state, "read")))
+      .orderBy(asc(messages.id)),
+  );
+  const queued = rows<{ agent: string }>(
+    db
+      .select(columns)
+      .from(messages)
+      .where(and(eq(messages.toId, sql.placeholder("agent")), eq(messages.state, "queued")))
+      .orderBy(asc(messages.id)),
+  );
+  const deliver = rows<{ id: number; at: string }>(
+    db
+      .update(messages)
+      .set({ state: "delivered", deliveredAt: sql`${sql.placeholder("at")}` })
+      .where(and(eq(messages.id, sql.placeholder("id")), eq(messages.state, "queued")))
+      .returning(columns),
+  );
+  const read = rows<{ id: number; at: string }>(
+    db
+      .update(messages)
+      .set({ state: "read", readAt: sql`${sql.placeholder("at")}`, deliveredAt: sql`coalesce(${messages.deliveredAt}, ${sql.placeholder("at")})` })
+      .where(and(eq(messages.id, sql.placeholder("id")), ne(messages.state, "read")))
+      .returning(columns),
+  );
+  const agentExists = new CompiledQuery<{ id: string }, { id: string }>(
+    sqlite,
+    db.select({ id: agents.id }).from(agents).where(eq(agents.id, sql.placeholder("id"))),
+    ["id"],
+  );
 
   const missingAgent = (rows: readonly NewMessage[]): ClustrError => {
     for (const row of rows) {
@@ -142,10 +152,10 @@ export function createMessagesRepository(db: StoreDatabase, sqlite: Database, gr
 
   return {
     send(inputs) {
-      let rows: NewMessage[];
+      let valid: NewMessage[];
       try {
         ensure(Array.isArray(inputs) && inputs.length > 0, "a send needs at least one message", "messages");
-        rows = inputs.map((input, i) => {
+        valid = inputs.map((input, i) => {
           const from = input.from === null ? null : parse(AgentIdSchema, input.from, `messages.${i}.from`);
           const to = parse(AgentIdSchema, input.to, `messages.${i}.to`);
           const body = parse(MessageBodyTextSchema, input.body, `messages.${i}.body`);
@@ -157,9 +167,9 @@ export function createMessagesRepository(db: StoreDatabase, sqlite: Database, gr
       const createdAt = nowIso();
       return group.submit((): Message[] => {
         try {
-          return rows.map((row) => insert.get({ from: row.from, to: row.to, body: row.body, createdAt }));
+          return valid.map((row) => insert.get({ from: row.from, to: row.to, body: row.body, createdAt }) as Message);
         } catch (error) {
-          if (isForeignKeyViolation(error)) throw missingAgent(rows);
+          if (isForeignKeyViolation(error)) throw missingAgent(valid);
           throw error;
         }
       });

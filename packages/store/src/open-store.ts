@@ -105,7 +105,7 @@ export function openStore(options: OpenStoreOptions): Store {
       messages: createMessagesRepository(db, sqlite, group),
       context: createContextRepository(db, sqlite),
       fileEvents: createFileEventsRepository(db, sqlite),
-      checkpoints: createCheckpointsRepository(db),
+      checkpoints: createCheckpointsRepository(db, sqlite),
       db,
       file,
       layout,

@@ -123,6 +123,10 @@ describe("FileWatchers", { timeout: 60_000 }, () => {
     await settle("sentinel.txt");
 
     expect(summary(emitted).sort()).toEqual(["add pkg/kept.txt", "add sentinel.txt"]);
+    // Folders made while watching are pruned too.
+    const later = watchers.watchedDirectories(project.path) ?? [];
+    expect(later).toContain("src");
+    for (const pruned of ["node_modules/other", "build", "src/build"]) expect(later).not.toContain(pruned);
   });
 
   it("follows a .gitignore written while watching", async () => {

@@ -140,9 +140,9 @@ export function registerSecurity(app: FastifyInstance, options: SecurityOptions)
         if (!valid && !authenticated) throw new ClustrError("unauthorized", "this token is not valid: open the address clustr-ai printed when it started");
         url.searchParams.delete("token");
         if (valid) void reply.header("set-cookie", `${name}=${options.token}; Path=/; HttpOnly; SameSite=Strict`);
-        return reply
-          .header("cache-control", "no-store")
-          .redirect(url.pathname + url.search, 302);
+        // One leading slash only: `//host/...` in Location would send the browser elsewhere.
+        const clean = `/${url.pathname.replace(/^\/+/, "")}${url.search}`;
+        return reply.header("cache-control", "no-store").redirect(clean, 302);
       }
     }
 

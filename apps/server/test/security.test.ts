@@ -139,6 +139,13 @@ describe("token", () => {
     expect(res.headers.location).toBe("/agents/abc?view=graph");
   });
 
+  it.each(["/.//evil.example/x", "/a/..//evil.example", "//evil.example/"])("never redirects %s to another host", async (path) => {
+    const res = await app.inject({ url: `${path}?token=${TOKEN}`, headers: { host: HOST } });
+    expect(res.statusCode).toBe(302);
+    expect(res.headers.location).toMatch(/^\/(?!\/)/);
+    expect(String(res.headers.location)).not.toMatch(/^\/\//);
+  });
+
   it("refuses a wrong /?token= without setting a cookie", async () => {
     const res = await app.inject({ url: "/?token=wrong", headers: { host: HOST } });
     expect(res.statusCode).toBe(401);

@@ -20,7 +20,7 @@ interface Job<T> {
  */
 export class GroupCommit {
   private queue: Job<unknown>[] = [];
-  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  private timer: { kind: "timeout"; handle: NodeJS.Timeout } | { kind: "immediate"; handle: NodeJS.Immediate } | undefined;
   private closed = false;
   private readonly runJob: (work: () => unknown) => unknown;
   private readonly runGroup: Transaction<(jobs: Job<unknown>[]) => { ok: boolean; value: unknown }[]>;
@@ -51,18 +51,21 @@ export class GroupCommit {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve, reject } as Job<unknown>);
       if (this.timer === undefined) {
-        this.timer = this.windowMs > 0 ? setTimeout(() => this.flush(), this.windowMs) : setImmediate(() => this.flush());
+        this.timer =
+          this.windowMs > 0
+            ? { kind: "timeout", handle: setTimeout(() => this.flush(), this.windowMs) }
+            : { kind: "immediate", handle: setImmediate(() => this.flush()) };
       }
     });
   }
 
   /** Commit everything queued now, synchronously. */
   flush(): void {
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer as NodeJS.Timeout);
-      clearImmediate(this.timer as NodeJS.Immediate);
-      this.timer = undefined;
-    }
+    // Each handle goes to its own clear function: clearImmediate on a Timeout would upset
+    // Node's count of pending immediates.
+    if (this.timer?.kind === "timeout") clearTimeout(this.timer.handle);
+    if (this.timer?.kind === "immediate") clearImmediate(this.timer.handle);
+    this.timer = undefined;
     const jobs = this.queue;
     if (jobs.length === 0) return;
     this.queue = [];

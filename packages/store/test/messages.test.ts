@@ -1,3 +1,4 @@
+import Database from "better-sqlite3";
 import { MessageSchema, isClustrError } from "@clustr/protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Agent } from "@clustr/protocol";
@@ -46,6 +47,41 @@ describe("messages repository", () => {
     const ids = results.map((rows) => rows[0]!.id);
     expect(new Set(ids).size).toBe(50);
     expect(store.messages.list({ agent: b.id, limit: 100 }).map((m) => m.body)).toEqual(results.map((rows) => rows[0]!.body));
+  });
+
+  it("acknowledges a send only once it is committed: another connection sees it then, not before", async () => {
+    const window = await tempStore({ groupCommitWindowMs: 200 });
+    const other = new Database(window.file, { readonly: true });
+    try {
+      const x = addAgent(window.store, "x");
+      const count = () => (other.prepare("SELECT count(*) AS n FROM messages").get() as { n: number }).n;
+      let acknowledged = false;
+      const pending = window.store.messages.send([{ from: null, to: x.id, body: "wait for it" }]).then((rows) => {
+        acknowledged = true;
+        return rows;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(acknowledged).toBe(false);
+      expect(count()).toBe(0);
+      const [message] = await pending;
+      expect(count()).toBe(1);
+      expect(other.prepare("SELECT body FROM messages WHERE id = ?").get(message!.id)).toEqual({ body: "wait for it" });
+    } finally {
+      other.close();
+      await window.close();
+    }
+  });
+
+  it("groups sends issued in the same turn of the event loop when the window is 0", async () => {
+    const immediate = await tempStore({ groupCommitWindowMs: 0 });
+    try {
+      const x = addAgent(immediate.store, "x");
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => immediate.store.messages.send([{ from: null, to: x.id, body: `${i}` }])));
+      expect(immediate.store.groupCommitStats).toEqual({ groups: 1, jobs: 10 });
+      expect(results.flat().map((m) => m.body)).toEqual(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+    } finally {
+      await immediate.close();
+    }
   });
 
   it("stores a broadcast all-or-nothing: one unknown recipient fails it alone, not its group", async () => {

@@ -10,6 +10,8 @@ export interface GraphNode {
   kind: AgentKind | "user";
   status: AgentStatus | "user";
   activity: AgentActivity | null;
+  /** Spawn depth: 0 for agents the user started (and the user), 1 for their children, ... */
+  depth: number;
 }
 
 /** A parent link (parent -> child) or the messages sent from one end to the other. */
@@ -36,12 +38,23 @@ export function edgeWidth(count: number): number {
  */
 export function buildGraph(agents: readonly Agent[], messages: readonly Message[]): { nodes: GraphNode[]; edges: GraphEdge[] } {
   const known = new Set(agents.map((a) => a.id));
+  const parents = new Map(agents.map((a) => [a.id, a.parentId]));
+  const depthOf = (id: string): number => {
+    let depth = 0;
+    const seen = new Set([id]);
+    for (let p = parents.get(id) ?? null; p !== null && known.has(p) && !seen.has(p); p = parents.get(p) ?? null) {
+      seen.add(p);
+      depth++;
+    }
+    return depth;
+  };
   const nodes: GraphNode[] = agents.map((a) => ({
     id: a.id,
     label: a.name,
     kind: a.kind,
     status: a.status,
     activity: a.status === "running" ? a.activity : null,
+    depth: depthOf(a.id),
   }));
   const edges: GraphEdge[] = [];
   for (const a of agents) {
@@ -63,6 +76,6 @@ export function buildGraph(agents: readonly Agent[], messages: readonly Message[
     if (source === USER_NODE) userNode = true;
     edges.push({ id: `message:${source}:${target}`, source, target, type: "message", count, width: edgeWidth(count) });
   }
-  if (userNode) nodes.unshift({ id: USER_NODE, label: "user", kind: "user", status: "user", activity: null });
+  if (userNode) nodes.unshift({ id: USER_NODE, label: "user", kind: "user", status: "user", activity: null, depth: 0 });
   return { nodes, edges };
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { findGitLocation, globalExcludesFile } from "./git-location.js";
 import { matchRule, parseIgnoreFile, type IgnoreRule } from "./gitignore-pattern.js";
@@ -7,6 +7,9 @@ import { matchRule, parseIgnoreFile, type IgnoreRule } from "./gitignore-pattern
 const ALWAYS_IGNORED = new Set([".git", "node_modules"]);
 
 function readRules(file: string): IgnoreRule[] {
+  // Most folders have no ignore file: a stat that does not throw is far cheaper there than
+  // a failed read, and this runs once for every folder the watcher reads.
+  if (!statSync(file, { throwIfNoEntry: false })?.isFile()) return [];
   try {
     return parseIgnoreFile(readFileSync(file, "utf8"));
   } catch {

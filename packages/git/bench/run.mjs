@@ -41,11 +41,16 @@ function makeRepo() {
   git(["update-index", "--refresh"]);
 }
 
-function changeFiles(round) {
-  for (let i = 0; i < CHANGED; i++) {
-    const n = (i * 97 + round * 13) % FILES;
-    appendFileSync(join(folder, `pkg${n % 20}`, `mod${n % 13}`, `f${n}.ts`), `// round ${round}\n`);
+/** Append to `count` files picked by `salt`; returns their paths (relative to the folder). */
+function changeFiles(round, count, salt) {
+  const paths = [];
+  for (let i = 0; i < count; i++) {
+    const n = (i * 97 + round * 13 + salt) % FILES;
+    const rel = `pkg${n % 20}/mod${n % 13}/f${n}.ts`;
+    appendFileSync(join(folder, rel), `// round ${round}.${salt}\n`);
+    paths.push(rel);
   }
+  return paths;
 }
 
 /** The git CLI's snapshot: temporary index, separate gitdir, add -A, write-tree, commit-tree. */
@@ -71,6 +76,7 @@ const rows = [];
 const first = { ours: [], git: [] };
 const later = { ours: [], git: [] };
 const diff = { ours: [], git: [] };
+const hinted = { ours: [], git: [] };
 for (let round = 0; round < ROUNDS; round++) {
   const gitdir = join(root, `cli-${round}.git`);
   git(["init", "-q", "--bare", gitdir]);
@@ -79,13 +85,22 @@ for (let round = 0; round < ROUNDS; round++) {
   let base;
   first.git.push(await time(() => gitCliSnapshot(gitdir, index)));
   first.ours.push(await time(async () => (base = await checkpointer.checkpoint(folder, { ref: "bench" }))));
-  changeFiles(round);
+  changeFiles(round, CHANGED, 0);
+  let latest;
   later.git.push(await time(() => gitCliSnapshot(gitdir, index)));
-  later.ours.push(await time(() => checkpointer.checkpoint(folder, { ref: "bench" })));
-  diff.git.push(await time(() => git(["diff"], { maxBuffer: 64 * 1024 * 1024 })));
+  later.ours.push(await time(async () => (latest = await checkpointer.checkpoint(folder, { ref: "bench" }))));
+  // A few more edits after the latest checkpoint, as a file watcher would report them.
+  const since = changeFiles(round, 10, 5000);
+  const gitDiff = await time(() => git(["diff"], { maxBuffer: 64 * 1024 * 1024 }));
+  diff.git.push(gitDiff);
+  hinted.git.push(gitDiff);
   let files = [];
   diff.ours.push(await time(async () => (files = await checkpointer.diff(folder, base.commit))));
-  if (files.length < CHANGED) throw new Error(`diff found ${files.length} files, expected ${CHANGED} or more`);
+  const expected = files.length;
+  if (expected < CHANGED) throw new Error(`diff found ${expected} files, expected ${CHANGED} or more`);
+  const hint = { since: latest.commit, paths: since };
+  hinted.ours.push(await time(async () => (files = await checkpointer.diff(folder, base.commit, { changedPathsHint: hint }))));
+  if (files.length !== expected) throw new Error(`hinted diff found ${files.length} files, the full one ${expected}`);
   git(["add", "-A"]);
   git(["-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm", `round ${round}`]);
   rmSync(gitdir, { recursive: true, force: true });
@@ -97,7 +112,8 @@ const row = (what, o, g, goal) => {
 };
 row(`first checkpoint (${FILES} files)`, first.ours, first.git, 3);
 row(`later checkpoint (${CHANGED} changed)`, later.ours, later.git, 1.5);
-row(`diff (${CHANGED} changed) vs git diff`, diff.ours, diff.git, 2);
+row(`diff (${CHANGED}+10 changed) vs git diff`, diff.ours, diff.git, 2);
+row(`diff with watcher hint vs git diff`, hinted.ours, hinted.git, 2);
 console.log(`median of ${ROUNDS} rounds, ${FILES} files, ${(TOTAL_BYTES / 1024 / 1024).toFixed(0)} MB, node ${process.version}`);
 console.table(rows);
 rmSync(root, { recursive: true, force: true });

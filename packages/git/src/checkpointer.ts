@@ -61,8 +61,11 @@ export interface RollbackOptions {
 export interface Checkpointer {
   /** Snapshot `folder` (files git would not ignore) as a commit on `refs/clustr/<ref>`. */
   checkpoint(folder: string, options: CheckpointOptions): Promise<CheckpointResult>;
-  /** Files added, modified and deleted in `folder` since `commit`, with unified patches. */
-  diff(folder: string, commit: string): Promise<DiffFile[]>;
+  /**
+   * Files added, modified and deleted in `folder` since `commit`, with unified patches.
+   * `changedPathsHint` narrows the scan as for {@link Checkpointer.checkpoint}.
+   */
+  diff(folder: string, commit: string, options?: { changedPathsHint?: ChangedPathsHint }): Promise<DiffFile[]>;
   /**
    * Restore `folder` to `commit` for the changed paths (or `paths`), after checkpointing the
    * current state; `undoCheckpointId` is that checkpoint (null for a preview).
@@ -131,6 +134,16 @@ function compare(from: Map<string, SnapshotFile>, to: Map<string, SnapshotFile>)
 
 function rollbackMessage(title: string, to: string, changes: Change[]): string {
   return `${title}\n\n${ROLLBACK_TRAILER}${JSON.stringify({ to, paths: changes.map((c) => c.path) })}`;
+}
+
+/** The hint's paths, when they can stand in for a full scan from `cache`; else undefined. */
+function usableHint(cache: StatCache | undefined, hint: ChangedPathsHint | undefined): string[] | undefined {
+  if (!hint) return undefined;
+  const paths = hint.paths.map(normalizeRelPath);
+  if (!cache || hint.since !== cache.commit) return undefined;
+  // A changed .gitignore can hide or reveal anything: only a full scan is right then.
+  if (paths.some((p) => p === ".gitignore" || p.endsWith("/.gitignore"))) return undefined;
+  return paths;
 }
 
 function dirsOf(paths: Iterable<string>): Set<string> {
@@ -237,13 +250,7 @@ export function createCheckpointer(options: CheckpointerOptions): Checkpointer {
     messageFor?: (files: Map<string, SnapshotFile>) => string,
   ): Promise<CheckpointResult> {
     const cache = await statCacheOf(gitdir);
-    let changedPaths: string[] | undefined;
-    const hint = opts.changedPathsHint;
-    if (hint && cache && hint.since === cache.commit) {
-      const paths = hint.paths.map(normalizeRelPath);
-      // A changed .gitignore can hide or reveal anything: only a full scan is right then.
-      if (!paths.some((p) => p === ".gitignore" || p.endsWith("/.gitignore"))) changedPaths = paths;
-    }
+    const changedPaths = usableHint(cache, opts.changedPathsHint);
     const writer = new ObjectWriter(gitdir);
     const scan = await scanFolder(folder, {
       ignore: new IgnoreRules(folder),
@@ -281,9 +288,15 @@ export function createCheckpointer(options: CheckpointerOptions): Checkpointer {
   }
 
   /** The folder as it is now, hashed but not stored. */
-  async function currentFiles(folder: string, gitdir: string): Promise<Map<string, SnapshotFile>> {
+  async function currentFiles(folder: string, gitdir: string, hint?: ChangedPathsHint): Promise<Map<string, SnapshotFile>> {
     const cache = await statCacheOf(gitdir);
-    const scan = await scanFolder(folder, { ignore: new IgnoreRules(folder), ...(cache ? { cache } : {}), skipDirs: skipDirsFor(folder) });
+    const changedPaths = usableHint(cache, hint);
+    const scan = await scanFolder(folder, {
+      ignore: new IgnoreRules(folder),
+      ...(cache ? { cache } : {}),
+      ...(changedPaths ? { changedPaths } : {}),
+      skipDirs: skipDirsFor(folder),
+    });
     return scan.files;
   }
 
@@ -344,12 +357,12 @@ export function createCheckpointer(options: CheckpointerOptions): Checkpointer {
       return serialized(gitdir, () => checkpointLocked(folder, gitdir, opts, fullRef));
     },
 
-    async diff(folderIn, commitIn) {
+    async diff(folderIn, commitIn, options = {}) {
       const commit = validateCommit(commitIn);
       const folder = await resolveFolder(folderIn);
       const gitdir = existingShadow(folder);
       const before = await snapshotOf(gitdir, commit);
-      const now = await currentFiles(folder, gitdir);
+      const now = await currentFiles(folder, gitdir, options.changedPathsHint);
       const changes = compare(before, now);
       return Promise.all(
         changes.map(async (c): Promise<DiffFile> => {

@@ -3,12 +3,15 @@ import { existsSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { deflate } from "node:zlib";
+import { deflate, deflateSync } from "node:zlib";
 
 const deflateAsync = promisify(deflate);
 
 /** Loose objects use git's `core.looseCompression` default: fastest zlib level. */
 const LOOSE_COMPRESSION_LEVEL = 1;
+
+/** Below this size the thread pool's round trip costs more than compressing in place. */
+const SYNC_DEFLATE_MAX_BYTES = 64 * 1024;
 
 /** The git object id of `content` stored as an object of `type`. */
 export function objectId(type: "blob" | "tree", content: Uint8Array): string {
@@ -22,8 +25,6 @@ export function objectId(type: "blob" | "tree", content: Uint8Array): string {
  * repository.
  */
 export class ObjectWriter {
-  private readonly madeDirs = new Set<string>();
-
   constructor(private readonly gitdir: string) {}
 
   /** Write an object whose id is already known; skips objects that exist as loose files. */
@@ -31,16 +32,20 @@ export class ObjectWriter {
     const dir = join(this.gitdir, "objects", oid.slice(0, 2));
     const file = join(dir, oid.slice(2));
     if (existsSync(file)) return;
-    if (!this.madeDirs.has(dir)) {
-      await mkdir(dir, { recursive: true });
-      this.madeDirs.add(dir);
-    }
-    const header = Buffer.from(`${type} ${content.length}\0`);
-    const data = await deflateAsync(Buffer.concat([header, content]), { level: LOOSE_COMPRESSION_LEVEL });
+    const raw = Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]);
+    const options = { level: LOOSE_COMPRESSION_LEVEL };
+    const data = raw.length <= SYNC_DEFLATE_MAX_BYTES ? deflateSync(raw, options) : await deflateAsync(raw, options);
     // Written under a temporary name and renamed, so a crash never leaves a truncated object
     // that later checkpoints would take for a complete one.
     const tmp = join(dir, `tmp_${randomBytes(6).toString("hex")}`);
-    await writeFile(tmp, data, { mode: 0o444 });
+    try {
+      await writeFile(tmp, data, { mode: 0o444 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      // The fan-out folder is made on first use (gc removes empty ones).
+      await mkdir(dir, { recursive: true });
+      await writeFile(tmp, data, { mode: 0o444 });
+    }
     await rename(tmp, file);
   }
 }

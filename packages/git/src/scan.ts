@@ -72,7 +72,7 @@ function walkDir(root: string, rel: string, opts: ScanOptions, out: Map<string, 
       if (!opts.ignore.isIgnored(path, true)) walkDir(root, path, opts, out);
       continue;
     }
-    const st = lstatQuiet(join(root, path));
+    const st = lstatQuiet(`${absDir}/${name}`);
     if (!st) continue;
     if (st.isDirectory()) {
       if (!opts.ignore.isIgnored(path, true)) walkDir(root, path, opts, out);

@@ -181,6 +181,36 @@ describe("checkpoint", () => {
     expect(shadowFiles(checkpointer.shadowRepo(dir), stale.commit)).toContain("unreported.txt");
   });
 
+  it("scans everything when a hinted path is a .gitignore", async () => {
+    const dir = project();
+    writeFileSync(join(dir, ".gitignore"), "*.log\n");
+    writeFileSync(join(dir, "a.log"), "log\n");
+    writeFileSync(join(dir, "a.txt"), "a\n");
+    const base = await checkpointer.checkpoint(dir, { ref: "a" });
+    expect(shadowFiles(checkpointer.shadowRepo(dir), base.commit)).toEqual([".gitignore", "a.txt"]);
+    writeFileSync(join(dir, ".gitignore"), "\n");
+    const next = await checkpointer.checkpoint(dir, { ref: "a", changedPathsHint: { since: base.commit, paths: [".gitignore"] } });
+    expect(shadowFiles(checkpointer.shadowRepo(dir), next.commit)).toEqual([".gitignore", "a.log", "a.txt"]);
+  });
+
+  it("serializes concurrent checkpoints of one folder into valid, distinct commits", async () => {
+    const dir = project();
+    for (let i = 0; i < 50; i++) writeFileSync(join(dir, `f${i}.txt`), `${i}\n`);
+    const results = await Promise.all(
+      ["one", "two", "three", "four"].map(async (ref, i) => {
+        writeFileSync(join(dir, `extra-${i}.txt`), `${ref}\n`);
+        return checkpointer.checkpoint(dir, { ref, message: `checkpoint for ${ref}` });
+      }),
+    );
+    const gitdir = checkpointer.shadowRepo(dir);
+    git(tmp.path, ["--git-dir", gitdir, "fsck", "--strict", "--no-dangling"]);
+    expect(new Set(results.map((r) => r.commit)).size).toBe(4);
+    for (const r of results) {
+      expect(git(tmp.path, ["--git-dir", gitdir, "rev-parse", r.ref]).trim()).toBe(r.commit);
+      expect(shadowFiles(gitdir, r.commit).length).toBeGreaterThanOrEqual(51);
+    }
+  });
+
   it("keeps every checkpoint through git gc --prune=now of the shadow repository", async () => {
     const dir = project();
     writeFileSync(join(dir, "a.txt"), "v1\n");

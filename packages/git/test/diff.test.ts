@@ -69,6 +69,27 @@ describe("diff", () => {
     expect(git(dir, ["diff", "--cached", "--", "src/a.ts"])).toContain("+four\n");
   });
 
+  it("gives the same diff with a watcher's hint as with a full scan", async () => {
+    const dir = join(tmp.path, "proj");
+    mkdirSync(join(dir, "src"), { recursive: true });
+    for (let i = 0; i < 10; i++) writeFileSync(join(dir, "src", `f${i}.ts`), `v${i}\n`);
+    const base = await checkpointer.checkpoint(dir, { ref: "agent-1" });
+    writeFileSync(join(dir, "src", "f1.ts"), "changed before\n");
+    const latest = await checkpointer.checkpoint(dir, { ref: "agent-2" });
+    writeFileSync(join(dir, "src", "f2.ts"), "changed after\n");
+    rmSync(join(dir, "src", "f3.ts"));
+    const full = await checkpointer.diff(dir, base.commit);
+    const hinted = await checkpointer.diff(dir, base.commit, {
+      changedPathsHint: { since: latest.commit, paths: ["src/f2.ts", "src/f3.ts"] },
+    });
+    expect(full.map((f) => [f.path, f.status])).toEqual([
+      ["src/f1.ts", "modified"],
+      ["src/f2.ts", "modified"],
+      ["src/f3.ts", "deleted"],
+    ]);
+    expect(hinted).toEqual(full);
+  });
+
   it("finds nothing when nothing changed, and diffs a checkpoint that is not the latest", async () => {
     const dir = join(tmp.path, "proj");
     mkdirSync(dir);

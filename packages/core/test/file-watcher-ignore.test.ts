@@ -143,7 +143,7 @@ function notIgnoredByGit(repo: string, under = ""): string[] {
     .sort();
 }
 
-describe("GitIgnoreMatcher", () => {
+describe("GitIgnoreMatcher", { timeout: 30_000 }, () => {
   it("ignores exactly what git ignores, with core.excludesFile from the repository config", () => {
     const repo = makeRepo();
     const excludes = join(temp.path, "my-excludes");

@@ -1,6 +1,6 @@
 import type { Agent, AgentError } from "@clustr/protocol";
 import type { AgentStatusPatch } from "./liveness.js";
-import { endGroup, processStartTime } from "./process.js";
+import { endSession, processStartTime } from "./process.js";
 
 /** The error recorded on agents that were live when an earlier server stopped. */
 export const SERVER_RESTART_ERROR: AgentError = {
@@ -26,7 +26,7 @@ export async function reconcileAtStart({ live, update, now = () => new Date() }:
   await Promise.all(
     live.map(async (agent) => {
       if (agent.pid !== null && agent.processStartTime !== null && processStartTime(agent.pid) === agent.processStartTime) {
-        await endGroup(agent.pid);
+        await endSession(agent.pid);
       }
     }),
   );

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { waitFor } from "@clustr/test-utils";
 import { describe, expect, it } from "vitest";
-import { endGroup, groupExists, processExists, processStartTime } from "../src/index.js";
+import { endGroup, endSession, groupExists, processExists, processStartTime, sessionMembers } from "../src/index.js";
 
 describe("process helpers", () => {
   it("read a process's start time, stable for the process and null once it is gone", async () => {
@@ -26,5 +26,19 @@ describe("process helpers", () => {
     await endGroup(child.pid!, 300);
     await waitFor(() => !processExists(grandchild), { what: "grandchild gone" });
     expect(groupExists(child.pid!)).toBe(false);
+  });
+});
+
+describe("sessions", () => {
+  it("end background jobs that job control moved into process groups of their own", async () => {
+    // setsid makes bash a session leader, like a pty does; `set -m` gives each job its own group.
+    const child = spawn("setsid", ["bash", "-c", "set -m; sleep 60 & echo $!; wait"], { stdio: ["ignore", "pipe", "ignore"] });
+    const job = Number(await new Promise<string>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(d.toString().trim()))));
+    const sid = child.pid!;
+    await waitFor(() => sessionMembers(sid).includes(job), { what: "job in session" });
+    expect(sessionMembers(sid)).toContain(sid);
+    await endSession(sid, 300);
+    await waitFor(() => !processExists(job), { what: "job gone" });
+    expect(sessionMembers(sid)).toEqual([]);
   });
 });

@@ -21,11 +21,12 @@ class Live {
 export const live = new Live();
 
 /** What the user has open: the view, the agent panel, terminals, the spawn dialog. */
-export const ui: { view: View; selected: string | null; terminals: string[]; spawnOpen: boolean } = $state({
+export const ui: { view: View; selected: string | null; terminals: string[]; spawnOpen: boolean; messageTo: string } = $state({
   view: "Graph",
   selected: null,
   terminals: [],
   spawnOpen: false,
+  messageTo: "*",
 });
 
 let sync: LiveSync | null = null;
@@ -56,4 +57,10 @@ export function openTerminal(id: string): void {
 /** Closes one terminal pane. */
 export function closeTerminal(id: string): void {
   ui.terminals = ui.terminals.filter((t) => t !== id);
+}
+
+/** Opens the Messages view with the box addressed to one agent. */
+export function messageAgent(id: string): void {
+  ui.messageTo = id;
+  ui.view = "Messages";
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ClustrError } from "@clustr/protocol";
+import { ClustrError, ERROR_STATUS } from "@clustr/protocol";
 import { anthropicEvents, anthropicMessage, anthropicView, asRecord } from "./anthropic-api.js";
 import { decideAction, type ModelAction, type ScriptedReply, type TurnView } from "./model-script.js";
 import { openAiEvents, openAiView } from "./openai-api.js";
@@ -40,6 +40,8 @@ export interface FakeModelOptions {
   apiKey?: string;
   /** The answer to title requests. */
   titleText?: string;
+  /** Largest request body accepted (413 beyond); 32 MiB when left out. */
+  maxBodyBytes?: number;
 }
 
 /** A running fake model API on 127.0.0.1. */
@@ -60,7 +62,7 @@ export interface FakeModelServer {
   close(): Promise<void>;
 }
 
-/** Largest request body accepted: CLI system prompts and histories are big, but not this big. */
+/** Largest request body accepted by default: CLI system prompts and histories are big, but not this big. */
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 /**
@@ -79,7 +81,7 @@ export async function startFakeModel(options: FakeModelOptions): Promise<FakeMod
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const [path = "/", query = ""] = (req.url ?? "/").split("?", 2);
-    const raw = await readBody(req);
+    const raw = await readBody(req, options.maxBodyBytes ?? MAX_BODY_BYTES);
     let body: unknown;
     try {
       body = raw.length > 0 ? JSON.parse(raw) : undefined;
@@ -142,7 +144,7 @@ export async function startFakeModel(options: FakeModelOptions): Promise<FakeMod
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(error instanceof ClustrError ? 413 : 500, { "content-type": "application/json" });
+      if (!res.headersSent) res.writeHead(error instanceof ClustrError ? ERROR_STATUS[error.code] : 500, { "content-type": "application/json" });
       res.end(JSON.stringify(apiError(options.api, "api_error", (error as Error).message)));
     });
   });
@@ -213,13 +215,13 @@ function apiError(api: ModelApi, type: string, message: string): Record<string, 
   return api === "anthropic" ? { type: "error", error: { type, message } } : { error: { type, message, code: type } };
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const buffer = chunk as Buffer;
     size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw new ClustrError("payload_too_large", `request body over ${MAX_BODY_BYTES} bytes`);
+    if (size > limit) throw new ClustrError("payload_too_large", `request body over ${limit} bytes`);
     chunks.push(buffer);
   }
   return Buffer.concat(chunks).toString("utf8");

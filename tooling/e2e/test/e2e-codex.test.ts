@@ -83,7 +83,7 @@ describe("e2e codex-0.169.0", () => {
     try {
       await waitForMcpEvent(f.mcpLog, (e) => e.event === "tools/list", "the CLI listing the clustr tools");
       await s.waitForScreen(IDLE);
-      await s.pasteAndSubmit(PROMPT);
+      await s.pasteAndSubmit(PROMPT, () => m.turns().length > 0);
 
       // One call per model turn, in the order of the CALL lines.
       await waitFor(() => mcpEvents(f.mcpLog).filter((e) => e.event === "call").length >= 2, { timeoutMs: 90_000, what: "both send_message calls" });

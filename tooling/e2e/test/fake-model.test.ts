@@ -153,6 +153,15 @@ describe("fake Anthropic Messages API", () => {
     expect(await res.json()).toMatchObject({ content: [{ type: "text", text: DONE_TEXT }] });
   });
 
+  it("answers 413 to a body over the limit and keeps serving", async () => {
+    model = await startFakeAnthropic({ maxBodyBytes: 1024 });
+    const big = await anthropic(model, { model: "m", tools, messages: [{ role: "user", content: "x".repeat(4096) }] });
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ type: "error", error: { message: expect.stringContaining("over 1024 bytes") } });
+    const ok = await anthropic(model, { model: "m", tools, messages: [{ role: "user", content: "hi" }] });
+    expect(ok.status).toBe(200);
+  });
+
   it("stops listening on close()", async () => {
     const m = await startFakeAnthropic();
     await m.close();

@@ -6,6 +6,9 @@ import { waitFor } from "@clustr/test-utils";
 
 const COLS = 160;
 const ROWS = 50;
+const SUBMIT_ATTEMPTS = 4;
+/** How long one Enter gets to start a turn before it is pressed again (generous: the machine is shared). */
+const SUBMIT_WAIT_MS = 10_000;
 
 export interface PtySession {
   readonly pid: number;
@@ -14,8 +17,12 @@ export interface PtySession {
   /** Wait until the screen matches (a pattern, or a check of its text); fails with the screen in the message. */
   waitForScreen(pattern: RegExp | ((screen: string) => boolean), timeoutMs?: number): Promise<string>;
   write(data: string): void;
-  /** Type text the way Clustr injects it: bracketed paste, a pause, then a separate Enter. */
-  pasteAndSubmit(text: string): Promise<void>;
+  /**
+   * Type text the way Clustr injects it: bracketed paste, wait until the screen shows it, then a
+   * separate Enter. A loaded machine can swallow that Enter while the CLI still digests the paste,
+   * so Enter is pressed again (a few times at most) until `submitted()` says the turn started.
+   */
+  pasteAndSubmit(text: string, submitted: () => boolean): Promise<void>;
   /** Resolves with the exit code once the process has exited. */
   readonly exited: Promise<number>;
   kill(signal?: string): void;
@@ -56,10 +63,21 @@ export function startPty(file: string, args: string[], options: { cwd: string; e
       }
     },
     write: (data) => child.write(data),
-    async pasteAndSubmit(text) {
+    async pasteAndSubmit(text, submitted) {
       child.write(`\x1b[200~${text}\x1b[201~`);
-      await new Promise((r) => setTimeout(r, 500));
-      child.write("\r");
+      const shown = (text.split("\n")[0] ?? "").slice(0, 40);
+      await this.waitForScreen((screen) => screen.includes(shown), 30_000);
+      for (let attempt = 0; attempt < SUBMIT_ATTEMPTS; attempt++) {
+        await new Promise((r) => setTimeout(r, 300));
+        child.write("\r");
+        try {
+          await waitFor(submitted, { timeoutMs: SUBMIT_WAIT_MS, intervalMs: 50, what: "the submitted turn" });
+          return;
+        } catch {
+          // Not submitted yet: press Enter again.
+        }
+      }
+      throw new Error(`the text was not submitted after ${SUBMIT_ATTEMPTS} Enter presses\n--- screen ---\n${screen()}`);
     },
     exited,
     kill: (signal) => child.kill(signal),

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { isClustrError } from "@clustr/protocol";
@@ -35,6 +35,16 @@ describe("openStore", () => {
     expect(store.file).toBe(join(root, "clustr.db"));
     expect(store.layout?.rules).toBe(join(root, "rules.md"));
     expect(statSync(store.file).isFile()).toBe(true);
+  });
+
+  it("tightens an existing data folder with looser permissions to 0700", () => {
+    const root = join(dir.path, "loose");
+    mkdirSync(join(root, "images"), { recursive: true });
+    chmodSync(root, 0o755);
+    chmodSync(join(root, "images"), 0o777);
+    open({ dataDir: root });
+    expect(statSync(root).mode & 0o777).toBe(0o700);
+    expect(statSync(join(root, "images")).mode & 0o777).toBe(0o700);
   });
 
   it("uses WAL, synchronous=FULL by default, foreign keys and a busy timeout", () => {

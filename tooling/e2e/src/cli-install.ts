@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -80,6 +80,26 @@ export async function installCli(id: E2eCliId, log: (line: string) => void = () 
   if ((await installedVersion(id)) === cli.version) return { bin: cliBinPath(id), installed: false };
   const prefix = cliPrefix(id);
   await mkdir(prefix, { recursive: true });
+  const release = await lockPrefix(prefix);
+  try {
+    // Another run may have installed it while this one waited for the lock.
+    if ((await installedVersion(id)) === cli.version) return { bin: cliBinPath(id), installed: false };
+    await npmInstall(id, log);
+  } finally {
+    await release();
+  }
+  const version = await installedVersion(id);
+  if (version !== cli.version) {
+    throw new ClustrError("cli_not_found", `${cli.pkg}@${cli.version} installed, but ${cliBinPath(id)} --version answered ${version ?? "nothing"}`, {
+      hint: installCommand(id),
+    });
+  }
+  return { bin: cliBinPath(id), installed: true };
+}
+
+async function npmInstall(id: E2eCliId, log: (line: string) => void): Promise<void> {
+  const cli = e2eCli(id);
+  const prefix = cliPrefix(id);
   log(`installing ${cli.pkg}@${cli.version} into ${prefix}`);
   try {
     await run("npm", ["i", "--prefix", prefix, "--no-save", "--no-audit", "--no-fund", `${cli.pkg}@${cli.version}`], {
@@ -92,13 +112,45 @@ export async function installCli(id: E2eCliId, log: (line: string) => void = () 
       cause: error,
     });
   }
-  const version = await installedVersion(id);
-  if (version !== cli.version) {
-    throw new ClustrError("cli_not_found", `${cli.pkg}@${cli.version} installed, but ${cliBinPath(id)} --version answered ${version ?? "nothing"}`, {
-      hint: installCommand(id),
-    });
+}
+
+/** How long to wait for another process's install of the same version (a download of hundreds of MB). */
+const LOCK_WAIT_MS = 20 * 60_000;
+
+/**
+ * Take `<prefix>.lock` (a folder: mkdir is atomic), so test runs started side by side (turbo runs
+ * packages in parallel) never run npm into the same prefix at once. A lock whose owner is gone is taken over.
+ */
+async function lockPrefix(prefix: string): Promise<() => Promise<void>> {
+  const lock = `${prefix}.lock`;
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      await writeFile(join(lock, "pid"), String(process.pid));
+      return () => rm(lock, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const owner = Number(await readFile(join(lock, "pid"), "utf8").catch(() => ""));
+    if (Number.isInteger(owner) && owner > 0 && !processExists(owner)) {
+      await rm(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new ClustrError("repo_busy", `another install holds ${lock} (pid ${owner || "unknown"})`, { hint: `remove ${lock} if no install is running` });
+    }
+    await new Promise((r) => setTimeout(r, 500));
   }
-  return { bin: cliBinPath(id), installed: true };
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /** Install every CLI version of {@link E2E_CLIS} (one after another: each download is hundreds of MB). */

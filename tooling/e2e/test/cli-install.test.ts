@@ -1,4 +1,5 @@
-import { existsSync, readdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { makeTempDir, type TempDir } from "@clustr/test-utils";
@@ -36,6 +37,45 @@ describe("CLI cache layout", () => {
       hint: installCommand("codex-0.169.0"),
     });
     expect(readdirSync(dir.path)).toEqual([]);
+  });
+
+  it("waits for another install of the same version, then finds it done instead of running npm", async () => {
+    dir = await makeTempDir();
+    process.env["CLUSTR_E2E_CACHE"] = dir.path;
+    // A stand-in bin that answers its version only once the "other install" is done.
+    const binDir = join(cliPrefix("codex-0.169.0"), "node_modules", ".bin");
+    mkdirSync(binDir, { recursive: true });
+    writeFileSync(join(binDir, "codex"), '#!/bin/sh\n[ -f "$(dirname "$0")/ready" ] && echo "codex-cli 0.169.0"\n', { mode: 0o755 });
+    const lock = `${cliPrefix("codex-0.169.0")}.lock`;
+    mkdirSync(lock);
+    writeFileSync(join(lock, "pid"), String(process.pid));
+
+    const install = installCli("codex-0.169.0");
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(existsSync(lock)).toBe(true);
+    writeFileSync(join(binDir, "ready"), "");
+    rmSync(lock, { recursive: true });
+    await expect(install).resolves.toEqual({ bin: cliBinPath("codex-0.169.0"), installed: false });
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it("takes over a lock whose owner is gone", async () => {
+    dir = await makeTempDir();
+    process.env["CLUSTR_E2E_CACHE"] = dir.path;
+    const binDir = join(cliPrefix("codex-0.169.0"), "node_modules", ".bin");
+    mkdirSync(binDir, { recursive: true });
+    // Answers the version from the second call on: the first check (before the lock) fails.
+    writeFileSync(
+      join(binDir, "codex"),
+      '#!/bin/sh\nif [ -f "$(dirname "$0")/seen" ]; then echo "codex-cli 0.169.0"; else touch "$(dirname "$0")/seen"; fi\n',
+      { mode: 0o755 },
+    );
+    const lock = `${cliPrefix("codex-0.169.0")}.lock`;
+    mkdirSync(lock);
+    const dead = spawnSync("true").pid as number;
+    writeFileSync(join(lock, "pid"), String(dead));
+    await expect(installCli("codex-0.169.0")).resolves.toEqual({ bin: cliBinPath("codex-0.169.0"), installed: false });
+    expect(existsSync(lock)).toBe(false);
   });
 
   it("refuses an unknown CLI id", () => {

@@ -16,8 +16,9 @@ export function browserCommand(url: string, env: NodeJS.ProcessEnv, platform: No
     return { command: words[0] ?? configured, args: withUrl };
   }
   if (platform === "darwin") return { command: "open", args: [url] };
-  // `start` is a cmd built-in; its first quoted argument is the window title.
-  if (platform === "win32") return { command: "cmd", args: ["/c", "start", '""', url] };
+  // `start` is a cmd built-in; its first quoted argument is the window title (Node quotes an
+  // empty argument as "").
+  if (platform === "win32") return { command: "cmd", args: ["/c", "start", "", url] };
   return { command: "xdg-open", args: [url] };
 }
 

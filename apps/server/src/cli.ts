@@ -1,4 +1,4 @@
-import { isClustrError } from "@clustr/protocol";
+import { ClustrError, isClustrError } from "@clustr/protocol";
 import { parseCommandLine, USAGE } from "./args.js";
 import { openBrowser, shouldOpenBrowser } from "./browser.js";
 import { startServer, type RunningServer } from "./launch.js";
@@ -8,6 +8,7 @@ import { VERSION } from "./version.js";
 /** Exit status for command lines that cannot be understood (as most CLIs do). */
 const EXIT_USAGE = 2;
 const EXIT_FAILURE = 1;
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 /** Standard streams and environment of {@link main}, replaceable for embedding. */
 export interface CliIo {
@@ -36,9 +37,15 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
       return;
     }
     const config = command.config;
-    const logLevel = io.env.CLUSTR_LOG_LEVEL;
-    const server = await startServer(config, { logger: { level: logLevel || "warn", stream: io.stderr } });
-    installShutdown(server, io);
+    const logLevel = io.env.CLUSTR_LOG_LEVEL || "warn";
+    if (!LOG_LEVELS.includes(logLevel)) {
+      throw new ClustrError("bad_request", `CLUSTR_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
+    }
+    // Signals are caught from before server.json exists, so none can kill the process between
+    // writing it and being ready to remove it.
+    const shutdown = installShutdown(io);
+    const server = await startServer(config, { logger: { level: logLevel, stream: io.stderr } });
+    shutdown.attach(server);
 
     if (server.busyPort !== undefined) io.stdout.write(`Port ${server.busyPort} is busy; using ${server.info.port}.\n`);
     io.stdout.write(`Clustr ${VERSION} for ${config.projectDir}\n`);
@@ -65,17 +72,29 @@ function describeError(error: unknown): string {
   return `clustr-ai: unexpected error: ${message}\n${error instanceof Error && error.stack ? `${error.stack}\n` : ""}`;
 }
 
-function installShutdown(server: RunningServer, io: CliIo): void {
+interface Shutdown {
+  /** Hand over the started server; a signal that came during startup stops it at once. */
+  attach(server: RunningServer): void;
+}
+
+function installShutdown(io: CliIo): Shutdown {
+  let server: RunningServer | undefined;
+  let pending: NodeJS.Signals | undefined;
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
+    if (!server) {
+      pending ??= signal;
+      return;
+    }
+    const running = server;
     if (stopping) {
       // A second Ctrl+C: the user wants out now.
-      releaseServerInfo(server.layout.serverInfo, server.info.token);
+      releaseServerInfo(running.layout.serverInfo, running.info.token);
       process.exit(0);
     }
     stopping = true;
     io.stderr.write(`clustr-ai: ${signal}, shutting down\n`);
-    void server
+    void running
       .close()
       .then((clean) => {
         if (!clean) io.stderr.write("clustr-ai: some connections did not close in time; exiting anyway\n");
@@ -87,6 +106,12 @@ function installShutdown(server: RunningServer, io: CliIo): void {
   process.on("SIGTERM", stop);
   // The terminal closing: stop as cleanly as on Ctrl+C rather than die with agents still running.
   process.on("SIGHUP", stop);
-  // Last resort for exits that bypass close() (an uncaught error): never leave a live-looking lock.
-  process.on("exit", () => releaseServerInfo(server.layout.serverInfo, server.info.token));
+  return {
+    attach(started) {
+      server = started;
+      // Last resort for exits that bypass close() (an uncaught error): never leave a live-looking lock.
+      process.on("exit", () => releaseServerInfo(started.layout.serverInfo, started.info.token));
+      if (pending) stop(pending);
+    },
+  };
 }

@@ -146,6 +146,20 @@ describe("clustr-ai", () => {
   );
 
   it(
+    "stops cleanly on a signal that arrives while it is still starting",
+    async () => {
+      const dataDir = join(await tempDir(), "data");
+      const server = run(["--port", "0", "--data-dir", dataDir]);
+      // The data folder appears early in startup, before the port or server.json.
+      await waitFor(() => existsSync(dataDir), { intervalMs: 2, what: "the data folder" });
+      server.child.kill("SIGTERM");
+      expect((await waitForExit(server.child)).code).toBe(0);
+      expect(existsSync(join(dataDir, "server.json"))).toBe(false);
+    },
+    TIMEOUT,
+  );
+
+  it(
     "makes a new token at each start and stops on SIGINT too",
     async () => {
       const dataDir = await tempDir();
@@ -283,6 +297,14 @@ describe("clustr-ai", () => {
     },
     TIMEOUT,
   );
+
+  it("refuses an unknown CLUSTR_LOG_LEVEL before starting", async () => {
+    const dataDir = join(await tempDir(), "data");
+    const result = await runToExit(["--port", "0", "--data-dir", dataDir], { CLUSTR_LOG_LEVEL: "loud" });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('CLUSTR_LOG_LEVEL must be one of');
+    expect(existsSync(dataDir)).toBe(false);
+  }, TIMEOUT);
 
   it("refuses a bad CLUSTR_MAX_AGENTS", async () => {
     const dataDir = join(await tempDir(), "data");

@@ -85,7 +85,7 @@ describe("browser", () => {
     const url = "http://127.0.0.1:1/?token=t";
     expect(browserCommand(url, {}, "linux")).toEqual({ command: "xdg-open", args: [url] });
     expect(browserCommand(url, {}, "darwin")).toEqual({ command: "open", args: [url] });
-    expect(browserCommand(url, {}, "win32")).toEqual({ command: "cmd", args: ["/c", "start", '""', url] });
+    expect(browserCommand(url, {}, "win32")).toEqual({ command: "cmd", args: ["/c", "start", "", url] });
     expect(browserCommand(url, { BROWSER: "firefox" }, "linux")).toEqual({ command: "firefox", args: [url] });
     expect(browserCommand(url, { BROWSER: "w3m -o x %s:lynx" }, "linux")).toEqual({ command: "w3m", args: ["-o", "x", url] });
   });

@@ -18,6 +18,7 @@ import {
   splitArgs,
   terminalUrl,
   USER_NODE,
+  agentStateLabel,
 } from "../src/index.js";
 import { agent, fileEvent, message } from "./fixtures.js";
 
@@ -161,5 +162,13 @@ describe("formatting", () => {
   it("cuts long first lines", () => {
     expect(firstLine("a\nb")).toBe("a");
     expect(firstLine("x".repeat(10), 5)).toBe("xxxx…");
+  });
+});
+
+describe("agentStateLabel", () => {
+  it("shows the activity only while the agent runs", () => {
+    expect(agentStateLabel({ status: "running", activity: "needs-input" })).toBe("needs-input");
+    expect(agentStateLabel({ status: "starting", activity: "busy" })).toBe("starting");
+    expect(agentStateLabel({ status: "done", activity: null })).toBe("done");
   });
 });

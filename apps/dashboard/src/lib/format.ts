@@ -13,3 +13,8 @@ export function firstLine(text: string, max = 120): string {
   const line = text.split("\n", 1)[0] ?? "";
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
+
+/** What an agent is doing, in one word: its activity while running, else its status. */
+export function agentStateLabel(agent: { status: string; activity: string | null }): string {
+  return agent.status === "running" && agent.activity ? agent.activity : agent.status;
+}

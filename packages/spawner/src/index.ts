@@ -25,3 +25,5 @@ export type {
   ScreenClassifier,
   Subscription,
 } from "./session/types.js";
+export { inject, inputShowsText, type InjectOptions, type InjectResult, type InjectTarget } from "./inject.js";
+export { runStartup, type StartupOptions, type StartupResult, type StartupSession } from "./startup.js";

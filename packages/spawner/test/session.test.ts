@@ -112,6 +112,16 @@ describe("spawnPty", () => {
     expect(kept.endsWith(`${"x".repeat(99)}\r\nLAST-LINE`)).toBe(true);
   });
 
+  it("shows the final screen after a flood larger than the screen model keeps", async () => {
+    const file = join(tmp.path, "flood.txt");
+    writeFileSync(file, Array.from({ length: 60_000 }, (_, i) => `line ${i} ${"-".repeat(40)}`).join("\n"));
+    const session = start({ file: "cat", args: [file], cwd: tmp.path, cols: 80, rows: 10 });
+    await session.exited;
+    const rows = (await session.settledScreen()).split("\n");
+    expect(rows).toHaveLength(10);
+    expect(rows.slice(-3)).toEqual([`line 59997 ${"-".repeat(40)}`, `line 59998 ${"-".repeat(40)}`, `line 59999 ${"-".repeat(40)}`]);
+  });
+
   it("kills the whole process group: the child and its grandchild", async () => {
     const session = start({ file: "bash", args: ["--norc", "--noprofile", "-c", 'sleep 1000 & echo "GRANDCHILD $!"; wait'], cwd: tmp.path });
     const match = await waitFor(() => /GRANDCHILD (\d+)/.exec(session.scrollback()) ?? undefined, { what: "grandchild pid" });

@@ -72,6 +72,7 @@ class NodePtySession implements PtySession {
   private readonly stateListeners = new Listeners<ScreenState>();
   private carry: Buffer = Buffer.alloc(0);
   private quietTimer: NodeJS.Timeout | undefined;
+  private lastOutputAt = 0;
   private currentActivity: AgentActivity = "busy";
   private state: ScreenState | undefined;
   private isPaused = false;
@@ -149,6 +150,12 @@ class NodePtySession implements PtySession {
   }
   get activity(): AgentActivity {
     return this.currentActivity;
+  }
+  get hasClassifier(): boolean {
+    return this.classifier !== undefined;
+  }
+  get bracketedPasteMode(): boolean {
+    return this.model.bracketedPaste;
   }
   get screenState(): ScreenState | undefined {
     return this.state;
@@ -250,8 +257,10 @@ class NodePtySession implements PtySession {
     this.model.write(complete);
     this.fanout.push(complete.toString("utf8"), complete.length);
     if (!this.classifier) {
+      this.lastOutputAt = performance.now();
       this.setActivity("busy");
-      this.armQuietTimer();
+      // One timer per quiet period, not per chunk: it re-arms itself for the time still left.
+      if (!this.quietTimer) this.armQuietTimer();
     }
   }
 
@@ -265,13 +274,14 @@ class NodePtySession implements PtySession {
     }
   }
 
-  private armQuietTimer(): void {
+  private armQuietTimer(delayMs = this.quietMs): void {
     if (this.classifier || this.processExit) return;
-    if (this.quietTimer) clearTimeout(this.quietTimer);
     this.quietTimer = setTimeout(() => {
       this.quietTimer = undefined;
-      this.setActivity("idle");
-    }, this.quietMs);
+      const quietFor = performance.now() - this.lastOutputAt;
+      if (quietFor >= this.quietMs) this.setActivity("idle");
+      else this.armQuietTimer(this.quietMs - quietFor);
+    }, delayMs);
   }
 
   private readScreen(): void {

@@ -3,6 +3,12 @@ import xterm from "@xterm/headless";
 /** How often buffered output is parsed into the screen while output keeps coming. */
 const PARSE_INTERVAL_MS = 30;
 /**
+ * The same during a flood (output skipped since the last parse). Parsing blocks the event loop
+ * and with it the pty reads, so a flood is parsed rarely; TUIs that need a fresh screen for
+ * their busy/idle reading draw far less than this and keep the short interval.
+ */
+const FLOOD_PARSE_INTERVAL_MS = 500;
+/**
  * The most unparsed output kept for the screen. Parsing costs about as much CPU as reading the
  * pty, so during a flood the screen model skips ahead: it resets and parses only the newest
  * bytes, which is where the final screen is drawn. Subscribers and the scrollback still get
@@ -24,6 +30,9 @@ export class ScreenModel {
   private parsing = false;
   private waiters: Array<() => void> = [];
   private disposed = false;
+  /** Output was skipped before the last parse: a flood is going on. */
+  private flooding = false;
+  private skippedSinceParse = false;
 
   constructor(
     cols: number,
@@ -38,11 +47,16 @@ export class ScreenModel {
     this.backlog.push(chunk);
     this.backlogBytes += chunk.length;
     if (this.backlogBytes > MAX_BACKLOG_BYTES * 2) this.trimBacklog();
-    this.timer ??= setTimeout(() => this.parse(), PARSE_INTERVAL_MS);
+    this.schedule();
   }
 
   resize(cols: number, rows: number): void {
     if (!this.disposed) this.term.resize(cols, rows);
+  }
+
+  /** True while the program has asked for bracketed paste (mode 2004), as parsed so far. */
+  get bracketedPaste(): boolean {
+    return !this.disposed && this.term.modes.bracketedPasteMode;
   }
 
   /** The visible rows as text, trailing blanks trimmed. */
@@ -71,12 +85,32 @@ export class ScreenModel {
     this.release();
   }
 
+  private schedule(): void {
+    this.timer ??= setTimeout(() => this.parse(), this.flooding ? FLOOD_PARSE_INTERVAL_MS : PARSE_INTERVAL_MS);
+  }
+
+  /** Keep only the newest MAX_BACKLOG_BYTES, dropping whole chunks so that nothing is copied. */
   private trimBacklog(): void {
-    const all = Buffer.concat(this.backlog, this.backlogBytes);
+    this.skippedSinceParse = true;
+    if (this.backlog[0] === FULL_RESET) {
+      this.backlog.shift();
+      this.backlogBytes -= FULL_RESET.length;
+    }
+    while (this.backlogBytes > MAX_BACKLOG_BYTES) {
+      const first = this.backlog[0] as Buffer;
+      const excess = this.backlogBytes - MAX_BACKLOG_BYTES;
+      if (first.length <= excess) {
+        this.backlog.shift();
+        this.backlogBytes -= first.length;
+      } else {
+        this.backlog[0] = first.subarray(excess);
+        this.backlogBytes -= excess;
+      }
+    }
     // What came before is skipped, so the parser starts over from a full reset (RIS), sent in
     // band so that it lands in order with the writes already queued.
-    this.backlog = [FULL_RESET, all.subarray(all.length - MAX_BACKLOG_BYTES)];
-    this.backlogBytes = FULL_RESET.length + MAX_BACKLOG_BYTES;
+    this.backlog.unshift(FULL_RESET);
+    this.backlogBytes += FULL_RESET.length;
   }
 
   private parse(): void {
@@ -88,18 +122,22 @@ export class ScreenModel {
       return;
     }
     if (this.backlogBytes > MAX_BACKLOG_BYTES + FULL_RESET.length) this.trimBacklog();
-    const data = this.backlog.length === 1 ? (this.backlog[0] as Buffer) : Buffer.concat(this.backlog, this.backlogBytes);
+    this.flooding = this.skippedSinceParse;
+    this.skippedSinceParse = false;
+    const chunks = this.backlog;
     this.backlog = [];
     this.backlogBytes = 0;
     this.parsing = true;
-    this.term.write(data, () => {
+    const last = chunks.pop() as Buffer;
+    for (const chunk of chunks) this.term.write(chunk);
+    this.term.write(last, () => {
       this.parsing = false;
       if (this.disposed) return;
       this.onParsed();
       if (this.backlogBytes > 0) {
         // More arrived while parsing: finish it now if someone is waiting, else on the timer.
         if (this.waiters.length > 0) this.parse();
-        else this.timer ??= setTimeout(() => this.parse(), PARSE_INTERVAL_MS);
+        else this.schedule();
       } else {
         this.release();
       }

@@ -72,6 +72,10 @@ export interface PtySession {
   readonly rows: number;
   /** busy / idle / needs-input, from the classifier or from output timing. */
   readonly activity: AgentActivity;
+  /** True when activity comes from a screen classifier rather than output timing. */
+  readonly hasClassifier: boolean;
+  /** True while the program has turned on bracketed paste (mode 2004). */
+  readonly bracketedPasteMode: boolean;
   /** The last screen reading (absent without a classifier or before the first reading). */
   readonly screenState: ScreenState | undefined;
   /** True while the pty is paused because a subscriber fell behind. */

@@ -4,7 +4,7 @@ import { mkdir, realpath, stat, writeFile } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
 import { ClustrError, type ChangedPath, type DiffFile, type RollbackResponse } from "@clustr/protocol";
 import { IgnoreRules } from "./ignore-rules.js";
-import { ObjectWriter } from "./object-store.js";
+import { ObjectWriter, readLooseObject } from "./object-store.js";
 import { makePatch } from "./patch.js";
 import { assertProjectNotBusy } from "./project-state.js";
 import { assertWritableInside, normalizeRelPath, removeFile, restoreFile } from "./safe-fs.js";
@@ -301,6 +301,8 @@ export function createCheckpointer(options: CheckpointerOptions): Checkpointer {
   }
 
   async function blob(gitdir: string, oid: string): Promise<Buffer> {
+    const loose = await readLooseObject(gitdir, oid, "blob");
+    if (loose) return loose;
     const { blob: data } = await git.readBlob({ fs, gitdir, oid, cache: gitCache });
     return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   }
@@ -313,17 +315,23 @@ export function createCheckpointer(options: CheckpointerOptions): Checkpointer {
 
   /**
    * Leave out paths the rollback must not write: a file to bring back whose place is taken by
-   * something the snapshot does not track (an ignored file, a folder).
+   * something the snapshot does not track (an ignored file, or a folder holding one). A folder
+   * that holds only files the same rollback removes is fine: it is emptied first.
    */
   function dropUntracked(folder: string, changes: Change[]): Change[] {
+    const removed = new Set(changes.filter((c) => c.status === "added").map((c) => c.path));
     return changes.filter((c) => {
       if (c.status !== "deleted") return true;
+      const abs = join(folder, c.path);
+      let st: fs.Stats;
       try {
-        fs.lstatSync(join(folder, c.path));
-        return false;
+        st = fs.lstatSync(abs);
       } catch {
-        return true;
+        return true; // missing, or under something that is no longer a folder
       }
+      if (!st.isDirectory()) return false;
+      const inside = fs.readdirSync(abs, { recursive: true, withFileTypes: true });
+      return inside.every((e) => e.isDirectory() || removed.has(`${c.path}/${relative(abs, join(e.parentPath, e.name)).split(sep).join("/")}`));
     });
   }
 

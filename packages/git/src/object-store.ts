@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { deflate, deflateSync } from "node:zlib";
+import { deflate, deflateSync, inflateSync } from "node:zlib";
 
 const deflateAsync = promisify(deflate);
 
@@ -48,4 +48,23 @@ export class ObjectWriter {
     }
     await rename(tmp, file);
   }
+}
+
+/**
+ * The content of a loose object, or undefined when it is not stored loose (packed by gc):
+ * then isomorphic-git reads it. Reading loose objects here skips its pure-JS inflate.
+ */
+export async function readLooseObject(gitdir: string, oid: string, type: "blob" | "tree"): Promise<Buffer | undefined> {
+  let data: Buffer;
+  try {
+    data = await readFile(join(gitdir, "objects", oid.slice(0, 2), oid.slice(2)));
+  } catch {
+    return undefined;
+  }
+  const raw = inflateSync(data);
+  const nul = raw.indexOf(0);
+  const header = raw.subarray(0, nul).toString("latin1");
+  const content = raw.subarray(nul + 1);
+  if (header !== `${type} ${content.length}`) throw new Error(`object ${oid} is damaged or not a ${type}`);
+  return content;
 }

@@ -76,6 +76,9 @@ export async function restoreFile(root: string, path: string, mode: FileMode, co
       // chmod after writing: the umask must not decide the executable bit.
       await chmod(tmp, mode === "100755" ? 0o755 : 0o644);
     }
+    // A folder emptied by this rollback may stand where the file goes back.
+    const existing = await lstat(target).catch(() => undefined);
+    if (existing?.isDirectory()) await rmdir(target);
     // rename replaces a symlink at the target itself, never what it points to.
     await rename(tmp, target);
   } catch (error) {

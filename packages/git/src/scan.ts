@@ -127,7 +127,8 @@ export async function scanFolder(root: string, opts: ScanOptions): Promise<ScanR
     const hinted = new Set(opts.changedPaths);
     for (const [path, entry] of cache.files) if (entry.racy) hinted.add(path);
     for (const p of hinted) {
-      kept.delete(p);
+      // A path the snapshot holds as a file has nothing below it; only folders need the sweep.
+      if (kept.delete(p)) continue;
       const prefix = `${p}/`;
       for (const path of kept.keys()) if (path.startsWith(prefix)) kept.delete(path);
     }

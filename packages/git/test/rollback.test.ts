@@ -159,6 +159,37 @@ describe("rollback", () => {
     expect(describeTree(dir)).toEqual(before);
   });
 
+  it("brings back a file that a folder replaced, unless the folder holds ignored files", async () => {
+    const dir = join(tmp.path, "proj");
+    mkdirSync(dir);
+    writeFileSync(join(dir, ".gitignore"), "*.log\n");
+    writeFileSync(join(dir, "notes"), "a file\n");
+    writeFileSync(join(dir, "kept"), "another file\n");
+    mkdirSync(join(dir, "tree"));
+    writeFileSync(join(dir, "tree", "leaf.txt"), "leaf\n");
+    const { commit } = await checkpointer.checkpoint(dir, { ref: "agent1" });
+    rmSync(join(dir, "notes"));
+    mkdirSync(join(dir, "notes", "sub"), { recursive: true });
+    writeFileSync(join(dir, "notes", "sub", "n.md"), "n\n");
+    rmSync(join(dir, "kept"));
+    mkdirSync(join(dir, "kept"));
+    writeFileSync(join(dir, "kept", "trace.log"), "ignored\n");
+    rmSync(join(dir, "tree"), { recursive: true });
+    writeFileSync(join(dir, "tree"), "now a file\n");
+
+    const result = await checkpointer.rollback(dir, commit);
+    expect(result.changed.map((c) => [c.path, c.status])).toEqual([
+      ["notes", "deleted"],
+      ["notes/sub/n.md", "added"],
+      ["tree", "added"],
+      ["tree/leaf.txt", "deleted"],
+    ]);
+    expect(readFileSync(join(dir, "notes"), "utf8")).toBe("a file\n");
+    expect(readFileSync(join(dir, "tree", "leaf.txt"), "utf8")).toBe("leaf\n");
+    // "kept" holds an ignored file: it is left alone rather than deleted.
+    expect(readFileSync(join(dir, "kept", "trace.log"), "utf8")).toBe("ignored\n");
+  });
+
   it("never follows a symlink out of the folder", async () => {
     const dir = join(tmp.path, "proj");
     const outside = join(tmp.path, "outside");

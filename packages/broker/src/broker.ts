@@ -86,18 +86,23 @@ export class Broker {
   /**
    * Block until a message for the agent arrives (or there is one unread already), then return
    * the unread messages marked read, like {@link read}; `[]` after `timeoutS` seconds.
+   * `signal` releases the wait with `[]` (the caller went away): a message arriving later then
+   * stays unread instead of being marked read for nobody.
    */
-  waitFor(agentId: string, timeoutS: number): Promise<Message[]> {
+  waitFor(agentId: string, timeoutS: number, signal?: AbortSignal): Promise<Message[]> {
     this.assertOpen();
+    if (signal?.aborted) return Promise.resolve([]);
     const now = this.read(agentId);
     if (now.length > 0) return Promise.resolve(now);
     const seconds = Math.min(Math.max(timeoutS, 0), LIMITS.waitForMessageMaxSeconds);
     return new Promise((resolve) => {
       const set = this.waiters.get(agentId) ?? new Set<Waiter>();
       this.waiters.set(agentId, set);
+      const onAbort = () => waiter.resolve([]);
       const waiter: Waiter = {
         resolve: (messages) => {
           clearTimeout(waiter.timer);
+          signal?.removeEventListener("abort", onAbort);
           set.delete(waiter);
           if (set.size === 0) this.waiters.delete(agentId);
           resolve(messages);
@@ -105,6 +110,7 @@ export class Broker {
         timer: setTimeout(() => waiter.resolve([]), seconds * 1000),
       };
       set.add(waiter);
+      signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 

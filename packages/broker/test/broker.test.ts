@@ -138,6 +138,20 @@ describe("reading", () => {
     expect(terminals.typed).toEqual([]);
     await expect(broker.waitFor(b.id, 0.05)).resolves.toEqual([]);
   });
+
+  it("an aborted wait_for_message lets go, and a later message stays unread for the next read", async () => {
+    const a = agent("a");
+    const b = agent("b");
+    const controller = new AbortController();
+    const waiting = broker.waitFor(b.id, 30, controller.signal);
+    await settle();
+    controller.abort();
+    await expect(waiting).resolves.toEqual([]);
+    await broker.send(a.id, "b", "after the caller left");
+    expect(store.messages.list({}).map((m) => m.state)).toEqual(["queued"]);
+    expect(broker.read(b.id).map((m) => m.body)).toEqual(["after the caller left"]);
+    await expect(broker.waitFor(b.id, 30, controller.signal)).resolves.toEqual([]);
+  });
 });
 
 describe("delivery", () => {

@@ -1,7 +1,7 @@
 import git from "isomorphic-git";
 import * as fs from "node:fs";
-import { objectId, type ObjectWriter } from "./object-store.js";
-import type { FileMode, SnapshotFile } from "./stat-cache.js";
+import { objectId, readLooseObject, type ObjectWriter } from "./object-store.js";
+import type { SnapshotFile } from "./stat-cache.js";
 
 interface DirNode {
   dirs: Map<string, DirNode>;
@@ -51,17 +51,50 @@ export async function writeTrees(files: Map<string, SnapshotFile>, writer: Objec
   return rootOid;
 }
 
-/** Read a commit's tree as a flat map of file paths (isomorphic-git reads loose and packed objects). */
+interface TreeEntry {
+  mode: string;
+  path: string;
+  oid: string;
+}
+
+/** Parse a tree object: `<mode> <name>\0<20-byte id>` entries. */
+function parseTree(content: Buffer): TreeEntry[] {
+  const out: TreeEntry[] = [];
+  let i = 0;
+  while (i < content.length) {
+    const space = content.indexOf(0x20, i);
+    const nul = content.indexOf(0, space);
+    out.push({
+      mode: content.subarray(i, space).toString("latin1"),
+      path: content.subarray(space + 1, nul).toString("utf8"),
+      oid: content.subarray(nul + 1, nul + 21).toString("hex"),
+    });
+    i = nul + 21;
+  }
+  return out;
+}
+
+async function readTreeEntries(gitdir: string, oid: string, cache: object): Promise<TreeEntry[]> {
+  const loose = await readLooseObject(gitdir, oid, "tree");
+  if (loose) return parseTree(loose);
+  const { tree } = await git.readTree({ fs, gitdir, oid, cache });
+  return tree;
+}
+
+/**
+ * Read a commit's tree as a flat map of file paths. Loose trees are parsed here; packed ones
+ * (after a gc) through isomorphic-git.
+ */
 export async function readSnapshot(gitdir: string, commit: string, cache: object): Promise<Map<string, SnapshotFile>> {
   const { commit: c } = await git.readCommit({ fs, gitdir, oid: commit, cache });
   const out = new Map<string, SnapshotFile>();
   const walk = async (treeOid: string, prefix: string): Promise<void> => {
-    const { tree } = await git.readTree({ fs, gitdir, oid: treeOid, cache });
+    const tree = await readTreeEntries(gitdir, treeOid, cache);
     await Promise.all(
       tree.map(async (entry) => {
         const path = prefix === "" ? entry.path : `${prefix}/${entry.path}`;
-        if (entry.type === "tree") await walk(entry.oid, path);
-        else if (entry.type === "blob") out.set(path, { mode: entry.mode as FileMode, oid: entry.oid });
+        if (entry.mode === "40000" || entry.mode === "040000") await walk(entry.oid, path);
+        else if (entry.mode === "100644" || entry.mode === "100755" || entry.mode === "120000") out.set(path, { mode: entry.mode, oid: entry.oid });
       }),
     );
   };

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { isAlive, makeTempDir, waitFor, type TempDir } from "@clustr/test-utils";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isClustrError } from "@clustr/protocol";
-import { spawnPty, type PtySession } from "../src/index.js";
+import { classifyCommandScreen, spawnPty, type PtySession } from "../src/index.js";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
@@ -167,6 +167,25 @@ describe("spawnPty", () => {
     await waitFor(() => session.activity === "idle", { what: "idle screen" });
     expect(session.screenState).toEqual({ activity: "idle", inputText: "" });
     expect(seen).toEqual(["idle"]);
+  });
+
+  it("with activity from output and a classifier, a quiet question is needs-input", { timeout: 20_000 }, async () => {
+    const session = start({
+      file: "bash",
+      args: ["--norc", "--noprofile", "-c", 'for i in 1 2 3; do echo "step $i"; sleep 0.1; done; read -p "Overwrite the file? [y/N] " answer; for i in 1 2 3 4 5 6; do echo "got $answer $i"; done; sleep 1000'],
+      cwd: tmp.path,
+      classify: classifyCommandScreen,
+      activityFrom: "output",
+      quietMs: 300,
+    });
+    expect(session.hasClassifier).toBe(false);
+    const seen: string[] = [];
+    session.onActivity((change) => seen.push(change.activity));
+    await waitFor(() => session.activity === "needs-input", { what: "needs-input" });
+    expect(seen[0]).toBe("needs-input");
+    session.write("y\r");
+    await waitFor(() => session.scrollback().includes("got y 6"), { what: "answer taken" });
+    await waitFor(() => session.activity === "idle", { what: "idle after the answer" });
   });
 
   describe("launch errors, found before anything starts", () => {

@@ -66,6 +66,8 @@ class NodePtySession implements PtySession {
   private readonly fanout: OutputFanout;
   private readonly model: ScreenModel;
   private readonly classifier: PtySessionOptions["classify"];
+  /** Busy/idle from output timing (plain programs) rather than from the screen (CLIs). */
+  private readonly timed: boolean;
   private readonly quietMs: number;
   private readonly exitListeners = new Listeners<PtyExit>();
   private readonly activityListeners = new Listeners<ActivityChange>();
@@ -93,6 +95,7 @@ class NodePtySession implements PtySession {
     checkSize(this.sizeCols, this.sizeRows);
     const high = options.highWatermarkBytes ?? DEFAULT_HIGH_WATERMARK_BYTES;
     this.classifier = options.classify;
+    this.timed = (options.activityFrom ?? (options.classify ? "screen" : "output")) === "output";
     this.quietMs = options.quietMs ?? DEFAULT_QUIET_MS;
     this.ring = new ByteRing(options.scrollbackBytes ?? DEFAULT_SCROLLBACK_BYTES);
     this.fanout = new OutputFanout(high, Math.floor(high / 4), (behind) => this.onPressure(behind));
@@ -152,7 +155,7 @@ class NodePtySession implements PtySession {
     return this.currentActivity;
   }
   get hasClassifier(): boolean {
-    return this.classifier !== undefined;
+    return this.classifier !== undefined && !this.timed;
   }
   get bracketedPasteMode(): boolean {
     return this.model.bracketedPaste;
@@ -256,7 +259,7 @@ class NodePtySession implements PtySession {
     if (this.disposed) return;
     this.model.write(complete);
     this.fanout.push(complete.toString("utf8"), complete.length);
-    if (!this.classifier) {
+    if (this.timed) {
       this.lastOutputAt = performance.now();
       this.setActivity("busy");
       // One timer per quiet period, not per chunk: it re-arms itself for the time still left.
@@ -275,11 +278,11 @@ class NodePtySession implements PtySession {
   }
 
   private armQuietTimer(delayMs = this.quietMs): void {
-    if (this.classifier || this.processExit) return;
+    if (!this.timed || this.processExit) return;
     this.quietTimer = setTimeout(() => {
       this.quietTimer = undefined;
       const quietFor = performance.now() - this.lastOutputAt;
-      if (quietFor >= this.quietMs) this.setActivity("idle");
+      if (quietFor >= this.quietMs) this.setActivity(this.quietActivity());
       else this.armQuietTimer(this.quietMs - quietFor);
     }, delayMs);
   }
@@ -294,7 +297,13 @@ class NodePtySession implements PtySession {
     }
     this.state = state;
     this.stateListeners.emit(state);
-    this.setActivity(state.activity, state);
+    if (!this.timed) this.setActivity(state.activity, state);
+    else if (this.currentActivity !== "busy") this.setActivity(this.quietActivity(), state);
+  }
+
+  /** After a quiet period: idle, unless the screen shows a question. */
+  private quietActivity(): AgentActivity {
+    return this.state?.activity === "needs-input" ? "needs-input" : "idle";
   }
 
   private setActivity(activity: AgentActivity, state?: ScreenState): void {

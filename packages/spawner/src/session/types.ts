@@ -25,7 +25,14 @@ export interface PtySessionOptions {
   highWatermarkBytes?: number;
   /** Reads the screen for busy / idle / needs-input. Without one, activity follows output timing. */
   classify?: ScreenClassifier;
-  /** Without a classifier: quiet time after output before the session counts as idle (default 400 ms). */
+  /**
+   * Where busy/idle comes from: `screen` (default with a classifier: CLIs draw their state) or
+   * `output` (default without: busy while output flows, idle after `quietMs` of quiet). With
+   * `output` and a classifier, a quiet screen that the classifier reads as a question is
+   * `needs-input` (the adapters' `classifyCommandScreen` is made for this).
+   */
+  activityFrom?: "screen" | "output";
+  /** With activity from output: quiet time before the session counts as idle (default 400 ms). */
   quietMs?: number;
   /** Shown with `cli_not_found` when the program is missing (e.g. how to install it). */
   installHint?: string;
@@ -72,7 +79,7 @@ export interface PtySession {
   readonly rows: number;
   /** busy / idle / needs-input, from the classifier or from output timing. */
   readonly activity: AgentActivity;
-  /** True when activity comes from a screen classifier rather than output timing. */
+  /** True when activity is read from the screen by a classifier rather than from output timing. */
   readonly hasClassifier: boolean;
   /** True while the program has turned on bracketed paste (mode 2004). */
   readonly bracketedPasteMode: boolean;

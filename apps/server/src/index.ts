@@ -9,3 +9,4 @@ export { shouldOpenBrowser, browserCommand, openBrowser } from "./browser.js";
 export { startServer, SHUTDOWN_TIMEOUT_MS, type RunningServer, type StartOptions } from "./launch.js";
 export { readServerInfo, claimServerInfo, releaseServerInfo, isServerRunning, assertDataDirFree, type ServerInfoState } from "./server-info.js";
 export { main, type CliIo } from "./cli.js";
+export { registerWorkspaceRoutes, CLOSE_CODES, EVENTS_MAX_BUFFERED_BYTES } from "./routes/index.js";

@@ -39,16 +39,22 @@ function pidAlive(pid: number): boolean {
 
 /**
  * Whether the server `server.json` describes still runs. After a `kill -9` the file stays
- * behind, and its pid may since have gone to an unrelated process: so the pid must be alive AND
- * a Clustr server must answer the health check at its URL.
+ * behind, its pid may since have gone to an unrelated process and its port to another program
+ * (even another Clustr server): so the pid must be alive, a Clustr server must answer the health
+ * check at its URL, and that server must accept the token the file records.
  */
 export async function isServerRunning(info: ServerInfo): Promise<boolean> {
   if (!pidAlive(info.pid)) return false;
   try {
-    const res = await fetch(`${info.url}/api/health`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
-    if (!res.ok) return false;
-    const body = (await res.json()) as { ok?: unknown };
-    return body.ok === true;
+    const health = await fetch(`${info.url}/api/health`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    if (!health.ok || ((await health.json()) as { ok?: unknown }).ok !== true) return false;
+    // Any guarded route tells whether the token is this server's: only a stranger answers 401.
+    const guarded = await fetch(`${info.url}/api/agents`, {
+      headers: { authorization: `Bearer ${info.token}` },
+      signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+    });
+    await guarded.body?.cancel();
+    return guarded.status !== 401;
   } catch {
     return false;
   }

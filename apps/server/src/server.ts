@@ -1,9 +1,11 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import fastifyWebsocket from "@fastify/websocket";
+import type { Workspace } from "@clustr/core";
 import { LIMITS, type HealthResponse } from "@clustr/protocol";
 import { findDashboardDir, registerDashboard } from "./dashboard.js";
 import { installErrorHandler } from "./error-handler.js";
 import { loggerOptions, type LogOptions } from "./logging.js";
+import { registerWorkspaceRoutes } from "./routes/index.js";
 import { registerSecurity, type VerifyAgentToken } from "./security.js";
 import { generateToken } from "./token.js";
 import { VERSION } from "./version.js";
@@ -17,8 +19,13 @@ export interface ServerOptions {
    * listens on; give it for `inject`, which does not listen.
    */
   port?: number;
-  /** Authenticates `/api/bridge/*` calls by an agent's own token. */
+  /**
+   * Authenticates `/api/bridge/*` calls by an agent's own token. Defaults to the workspace's
+   * live agents' tokens when a `workspace` is given.
+   */
   verifyAgentToken?: VerifyAgentToken;
+  /** The workspace the REST, WebSocket and bridge routes serve. Without it only health and the dashboard answer. */
+  workspace?: Workspace;
   /**
    * The dashboard's static build folder; `null` serves the placeholder page. By default the
    * build shipped in `dist/dashboard`, or the checkout's `apps/dashboard/build`.
@@ -43,12 +50,15 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   });
   installErrorHandler(app);
   await app.register(fastifyWebsocket, { options: { maxPayload: LIMITS.bodyMaxBytes } });
+  const workspace = options.workspace;
+  const verifyAgentToken = options.verifyAgentToken ?? (workspace ? (token: string) => workspace.agentForToken(token)?.id ?? null : undefined);
   registerSecurity(app, {
     token: options.token ?? generateToken(),
     ...(options.port !== undefined ? { port: options.port } : {}),
-    ...(options.verifyAgentToken ? { verifyAgentToken: options.verifyAgentToken } : {}),
+    ...(verifyAgentToken ? { verifyAgentToken } : {}),
   });
   app.get("/api/health", async (): Promise<HealthResponse> => ({ ok: true, version: VERSION }));
+  if (workspace) await app.register(async (scope) => registerWorkspaceRoutes(scope, workspace));
   if (options.routes) await app.register(async (scope) => options.routes?.(scope));
   await registerDashboard(app, options.dashboardDir === undefined ? findDashboardDir() : options.dashboardDir);
   return app;

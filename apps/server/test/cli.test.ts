@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { connect, createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -223,13 +224,14 @@ describe("clustr-ai", () => {
     "takes over a server.json whose pid is alive but is not a Clustr server",
     async () => {
       const dataDir = await tempDir();
-      // A live process that is not a server (this test runner), at a port where nobody listens.
-      const blocker = createServer();
-      await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
-      const deadPort = (blocker.address() as { port: number }).port;
-      await new Promise((r) => blocker.close(r));
+      // A live process that is not a Clustr server (this test runner), and at the recorded port
+      // a web server that is not one either.
+      const stranger = createHttpServer((_req, res) => res.writeHead(404).end("not here"));
+      blockers.push(stranger as unknown as Server);
+      await new Promise<void>((r) => stranger.listen(0, "127.0.0.1", r));
+      const strangerPort = (stranger.address() as { port: number }).port;
       expect(isAlive(process.pid)).toBe(true);
-      const stale: ServerInfo = { pid: process.pid, port: deadPort, url: `http://127.0.0.1:${deadPort}`, token: "x".repeat(43) };
+      const stale: ServerInfo = { pid: process.pid, port: strangerPort, url: `http://127.0.0.1:${strangerPort}`, token: "x".repeat(43) };
       writeFileSync(join(dataDir, "server.json"), JSON.stringify(stale), { mode: 0o600 });
 
       const next = run(["--port", "0", "--data-dir", dataDir]);

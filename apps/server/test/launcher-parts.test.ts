@@ -155,6 +155,24 @@ describe("startServer", () => {
     }
   });
 
+  it("takes over a server.json whose pid and port now belong to another Clustr server", async () => {
+    const otherDir = await tempDir();
+    const dataDir = await tempDir();
+    const other = await startServer({ projectDir: otherDir, dataDir: otherDir, port: 0, host: BIND_ADDRESS, maxAgents: 1, open: false }, { dashboardDir: null });
+    try {
+      // As if this folder's server had died and both its pid and port had been reused.
+      const stale: ServerInfo = { ...other.info, token: "s".repeat(43) };
+      writeFileSync(join(dataDir, "server.json"), JSON.stringify(stale), { mode: 0o600 });
+      const config = { projectDir: dataDir, dataDir, port: 0, host: BIND_ADDRESS, maxAgents: 1, open: false } as const;
+      const started = await startServer(config, { dashboardDir: null });
+      expect(started.info.token).not.toBe(stale.token);
+      await started.close();
+      expect(readServerInfo(join(otherDir, "server.json"))).toEqual({ kind: "present", info: other.info });
+    } finally {
+      await other.close();
+    }
+  });
+
   it("refuses a data folder held by a running server without binding a port", async () => {
     const dataDir = await tempDir();
     const config = { projectDir: dataDir, dataDir, port: 0, host: BIND_ADDRESS, maxAgents: 1, open: false } as const;

@@ -1,0 +1,136 @@
+import type { FastifyPluginAsync } from "fastify";
+import type { Workspace } from "@clustr/core";
+import { isClustrError, TerminalClientMessageSchema } from "@clustr/protocol";
+import { requireAgent, type WorkspaceRoutesOptions } from "./agents.js";
+import { CLOSE_CODES, closeReason } from "./close-codes.js";
+import type { ServerSocket } from "./server-socket.js";
+
+type PtySession = ReturnType<ReturnType<Workspace["terminal"]>["pty"]>;
+
+/** How long a socket opened on a `starting` agent waits for its terminal to exist. */
+const PTY_WAIT_MS = 10_000;
+const PTY_POLL_MS = 100;
+
+interface IdParams {
+  id: string;
+}
+
+/** The agent's pty once it exists, or undefined when it ended or did not appear in time. */
+async function waitForPty(workspace: Workspace, id: string, isClosed: () => boolean): Promise<PtySession | undefined> {
+  const deadline = Date.now() + PTY_WAIT_MS;
+  for (;;) {
+    try {
+      return workspace.terminal(id).pty();
+    } catch (error) {
+      if (!isClustrError(error) || error.code !== "agent_not_running") throw error;
+    }
+    // Between spawn and pty there is the checkpoint and the per-agent config: worth waiting for.
+    if (isClosed() || workspace.get(id)?.status !== "starting" || Date.now() > deadline) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, PTY_POLL_MS));
+  }
+}
+
+function frameText(data: Buffer | ArrayBuffer | Buffer[]): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
+  return Buffer.from(data as ArrayBuffer).toString("utf8");
+}
+
+/** Send one frame; settles once `ws` has handed it to the socket (or the socket is gone). */
+function sendFrame(socket: ServerSocket, data: Buffer): Promise<void> {
+  return new Promise((resolve) => {
+    if (socket.readyState !== socket.OPEN) return resolve();
+    socket.send(data, { binary: true }, () => resolve());
+  });
+}
+
+/**
+ * `WS /api/agents/:id/terminal`: the agent's scrollback, then its live output, as binary frames
+ * holding the UTF-8 bytes of the output (never split inside a character). The browser sends
+ * JSON text frames (`TerminalClientMessageSchema`): `{type: "input", data}` is written to the
+ * pty as raw keys, `{type: "resize", cols, rows}` resizes it. Each frame is sent only after the
+ * one before it left: a slow socket holds output back and, beyond the pty's high watermark,
+ * pauses the program. The socket closes with {@link CLOSE_CODES}.agentEnded when the agent
+ * ends, and {@link CLOSE_CODES}.agentNotRunning when it has no terminal.
+ */
+export const terminalSocket: FastifyPluginAsync<WorkspaceRoutesOptions> = async (app, { workspace }) => {
+  app.get<{ Params: IdParams }>(
+    "/api/agents/:id/terminal",
+    {
+      websocket: true,
+      // An unknown agent is a plain 404 before the upgrade.
+      preValidation: async (request) => {
+        requireAgent(workspace, request.params.id);
+      },
+    },
+    (ws, request) => {
+      const socket: ServerSocket = ws;
+      const agent = requireAgent(workspace, request.params.id);
+      let closed = false;
+      let cleanup = (): void => undefined;
+      const close = (code: number, reason: string): void => {
+        if (closed) return;
+        closed = true;
+        cleanup();
+        socket.close(code, closeReason(reason));
+      };
+      socket.on("close", () => {
+        closed = true;
+        cleanup();
+      });
+
+      // Input can arrive before the pty is found; it is held until then, in order.
+      const early: string[] = [];
+      let pty: PtySession | undefined;
+      socket.on("message", (data) => {
+        if (closed) return;
+        let message;
+        try {
+          message = TerminalClientMessageSchema.parse(JSON.parse(frameText(data)));
+        } catch {
+          close(CLOSE_CODES.badMessage, 'expected {"type":"input","data"} or {"type":"resize","cols","rows"} as JSON');
+          return;
+        }
+        if (message.type === "resize") {
+          if (pty) pty.resize(message.cols, message.rows);
+          else early.push(frameText(data));
+          return;
+        }
+        if (!pty) {
+          early.push(frameText(data));
+          return;
+        }
+        try {
+          pty.write(message.data);
+        } catch {
+          // The program exited between its last output and this key: the exit closes the socket.
+        }
+      });
+
+      void waitForPty(workspace, agent.id, () => closed).then(
+        (found) => {
+          if (closed) return;
+          if (!found) {
+            const now = workspace.get(agent.id);
+            close(CLOSE_CODES.agentNotRunning, `agent_not_running: agent '${agent.name}' is ${now?.status ?? "removed"}`);
+            return;
+          }
+          pty = found;
+          const subscription = found.subscribe((text) => sendFrame(socket, Buffer.from(text, "utf8")), { replay: true });
+          // Exit is reported after every byte of output was handed to the subscribers.
+          const exit = found.onExit(() => {
+            void Promise.resolve().then(() => {
+              const now = workspace.get(agent.id);
+              close(CLOSE_CODES.agentEnded, `agent '${agent.name}' ended${now ? ` (${now.status})` : ""}`);
+            });
+          });
+          cleanup = () => {
+            subscription.unsubscribe();
+            exit.dispose();
+          };
+          for (const frame of early.splice(0)) socket.emit("message", Buffer.from(frame), false);
+        },
+        (error: unknown) => close(CLOSE_CODES.agentNotRunning, error instanceof Error ? error.message : String(error)),
+      );
+    },
+  );
+};

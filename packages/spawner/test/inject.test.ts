@@ -121,6 +121,20 @@ describe("inject with a classifier", () => {
     expect(tui.screenState?.inputText).toBe("never taken");
   });
 
+  it("types without submitting when asked, and refuses a program that has exited", async () => {
+    const log = join(tmp.path, "log");
+    const tui = startTui(0, log);
+    await waitFor(() => tui.activity === "idle", { what: "idle" });
+    const result = await inject(tui, "draft only", { submit: false });
+    expect(result).toEqual({ text: "draft only", submits: 0, confirmed: false });
+    await waitFor(() => tui.screenState?.inputText === "draft only", { what: "draft on the input line" });
+    await sleep(300);
+    expect(lines(log)).toEqual([]);
+    tui.kill();
+    await tui.exited;
+    await expect(inject(tui, "too late")).rejects.toMatchObject({ code: "process_exited" });
+  });
+
   it("recognises the text on an input line", () => {
     expect(inputShowsText("fix the bug in parser.ts", "fix the bug in parser.ts please")).toBe(true);
     expect(inputShowsText("[Pasted text #1 +12 lines]", "long\ntext")).toBe(true);

@@ -1,0 +1,63 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { makeTempDir, waitFor, type TempDir } from "@clustr/test-utils";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createWorkspace, type Workspace } from "../src/index.js";
+
+let data: TempDir;
+let project: TempDir;
+let workspace: Workspace;
+
+beforeEach(async () => {
+  data = await makeTempDir("clustr-data-");
+  project = await makeTempDir("clustr-project-");
+  writeFileSync(join(project.path, "a.txt"), "original\n");
+  workspace = await createWorkspace({ dataDir: data.path, startTimeoutMs: 30_000 });
+});
+
+afterEach(async () => {
+  await workspace.close();
+  await data.cleanup();
+  await project.cleanup();
+});
+
+describe("checkpoints of an agent's folder", () => {
+  it("checkpoints before the agent starts, diffs what it changed, rolls back and undoes", async () => {
+    const agent = workspace.spawn({
+      name: "editor",
+      kind: "command",
+      command: "bash",
+      args: ["--norc", "--noprofile"],
+      cwd: project.path,
+      task: "echo changed > a.txt; echo new > b.txt; echo edits-done",
+    });
+    await waitFor(() => /^edits-done$/m.test(workspace.screen(agent.id)), { timeoutMs: 30_000, what: "edits done" });
+    expect(workspace.get(agent.id)?.checkpointId).toBeTruthy();
+
+    const files = await workspace.diff(agent.id);
+    expect(files.map((f) => [f.path, f.status])).toEqual([
+      ["a.txt", "modified"],
+      ["b.txt", "added"],
+    ]);
+    expect(files[0]!.patch).toContain("-original");
+    expect(files[0]!.patch).toContain("+changed");
+
+    // The file log attributes both changes to the agent.
+    await waitFor(() => workspace.listFileEvents({ agent: agent.id }).length >= 2, { what: "file events" });
+    const preview = await workspace.rollback(agent.id, { preview: true });
+    expect(preview.changed).toEqual([
+      { path: "a.txt", status: "modified", changedBy: [agent.id] },
+      { path: "b.txt", status: "added", changedBy: [agent.id] },
+    ]);
+    expect(readFileSync(join(project.path, "a.txt"), "utf8")).toBe("changed\n");
+
+    const done = await workspace.rollback(agent.id, {});
+    expect(done.undoCheckpointId).toBeTruthy();
+    expect(readFileSync(join(project.path, "a.txt"), "utf8")).toBe("original\n");
+    expect(existsSync(join(project.path, "b.txt"))).toBe(false);
+
+    await workspace.rollback(agent.id, { undo: true });
+    expect(readFileSync(join(project.path, "a.txt"), "utf8")).toBe("changed\n");
+    expect(readFileSync(join(project.path, "b.txt"), "utf8")).toBe("new\n");
+  });
+});

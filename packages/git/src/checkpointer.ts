@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import { mkdir, realpath, stat, writeFile } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
 import { ClustrError, type ChangedPath, type DiffFile, type RollbackResponse } from "@clustr/protocol";
-import { IgnoreRules } from "./ignore-rules.js";
+import { baseSources, IgnoreRules } from "./ignore-rules.js";
 import { ObjectWriter, readLooseObject } from "./object-store.js";
 import { makePatch } from "./patch.js";
 import { assertProjectNotBusy } from "./project-state.js";
@@ -172,6 +172,20 @@ export function createCheckpointer(options: CheckpointerOptions): Checkpointer {
     }
   };
   const locks = new Map<string, Promise<unknown>>();
+  const ignoreRules = new Map<string, IgnoreRules>();
+
+  /**
+   * The folder's ignore rules, kept between scans while the sources outside the folder read
+   * the same (scans check the folder's own .gitignore files as they list each folder).
+   */
+  function rulesFor(folder: string): IgnoreRules {
+    const base = baseSources(folder);
+    const known = ignoreRules.get(folder);
+    if (known?.baseKey === base.key) return known;
+    const rules = new IgnoreRules(folder, base);
+    ignoreRules.set(folder, rules);
+    return rules;
+  }
 
   /** Run `task` after every earlier task on the same shadow repository: one writer at a time. */
   function serialized<T>(gitdir: string, task: () => Promise<T>): Promise<T> {
@@ -253,7 +267,7 @@ export function createCheckpointer(options: CheckpointerOptions): Checkpointer {
     const changedPaths = usableHint(cache, opts.changedPathsHint);
     const writer = new ObjectWriter(gitdir);
     const scan = await scanFolder(folder, {
-      ignore: new IgnoreRules(folder),
+      ignore: rulesFor(folder),
       writer,
       ...(cache ? { cache } : {}),
       ...(changedPaths ? { changedPaths } : {}),
@@ -292,7 +306,7 @@ export function createCheckpointer(options: CheckpointerOptions): Checkpointer {
     const cache = await statCacheOf(gitdir);
     const changedPaths = usableHint(cache, hint);
     const scan = await scanFolder(folder, {
-      ignore: new IgnoreRules(folder),
+      ignore: rulesFor(folder),
       ...(cache ? { cache } : {}),
       ...(changedPaths ? { changedPaths } : {}),
       skipDirs: skipDirsFor(folder),

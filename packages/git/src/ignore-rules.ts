@@ -90,6 +90,29 @@ function globalExcludesFile(repo: ProjectRepo | undefined): string {
   return join(xdg, "git", "ignore");
 }
 
+/** The rule sources outside the folder itself, and a key that changes when any of them does. */
+export function baseSources(folder: string): { prefix: string; key: string; sources: { text: string; base: string }[] } {
+  const abs = resolve(folder);
+  const repo = findProjectRepo(abs);
+  const top = repo?.top ?? abs;
+  const prefix = relative(top, abs).split(sep).join("/");
+  const sources: { text: string; base: string }[] = [];
+  const add = (text: string | undefined, base: string): void => {
+    if (text !== undefined) sources.push({ text, base });
+  };
+  add(readText(globalExcludesFile(repo)), "");
+  if (repo) add(readText(join(repo.gitdir, "info", "exclude")), "");
+  // .gitignore files of the folder's ancestors inside the work tree apply to it too.
+  if (prefix !== "") {
+    const parts = prefix.split("/");
+    for (let i = 0; i < parts.length; i++) {
+      const rel = parts.slice(0, i).join("/");
+      add(readText(join(top, rel, ".gitignore")), rel);
+    }
+  }
+  return { prefix, key: JSON.stringify([prefix, sources]), sources };
+}
+
 /**
  * Git's ignore rules for one folder: `core.excludesFile`, `.git/info/exclude`, and
  * `.gitignore` files at every depth (those above the folder too, up to the work tree's top).
@@ -99,26 +122,20 @@ export class IgnoreRules {
   /** The folder's path relative to the top (work tree top, or the folder itself). */
   private readonly prefix: string;
   private readonly base: Matcher[] = [];
-  private readonly perDir = new Map<string, Matcher | null>();
+  /** Each folder's `.gitignore`: its text (undefined: none) and the matcher built from it. */
+  private readonly perDir = new Map<string, { text: string | undefined; m: Matcher | null }>();
   private readonly chains = new Map<string, Matcher[]>();
+  /** The text of every rule source outside the folder: equal keys mean equal base rules. */
+  readonly baseKey: string;
 
-  constructor(readonly folder: string) {
-    const abs = resolve(folder);
-    const repo = findProjectRepo(abs);
-    const top = repo?.top ?? abs;
-    this.prefix = relative(top, abs).split(sep).join("/");
-    const add = (text: string | undefined, baseRel: string): void => {
-      if (text !== undefined && text.trim() !== "") this.base.push({ base: baseRel, ig: ignore().add(text) });
-    };
-    add(readText(globalExcludesFile(repo)), "");
-    if (repo) add(readText(join(repo.gitdir, "info", "exclude")), "");
-    // .gitignore files of the folder's ancestors inside the work tree apply to it too.
-    if (this.prefix !== "") {
-      const parts = this.prefix.split("/");
-      for (let i = 0; i < parts.length; i++) {
-        const rel = parts.slice(0, i).join("/");
-        add(readText(join(top, rel, ".gitignore")), rel);
-      }
+  constructor(
+    readonly folder: string,
+    base: ReturnType<typeof baseSources> = baseSources(folder),
+  ) {
+    this.prefix = base.prefix;
+    this.baseKey = base.key;
+    for (const { text, base: baseRel } of base.sources) {
+      if (text.trim() !== "") this.base.push({ base: baseRel, ig: ignore().add(text) });
     }
   }
 
@@ -126,15 +143,16 @@ export class IgnoreRules {
     return this.prefix === "" ? rel : rel === "" ? this.prefix : `${this.prefix}/${rel}`;
   }
 
+  private loadDir(dir: string, text: string | undefined): Matcher | null {
+    const m = text !== undefined && text.trim() !== "" ? { base: this.topRel(dir), ig: ignore().add(text) } : null;
+    this.perDir.set(dir, { text, m });
+    return m;
+  }
+
   /** The matcher of `<dir>/.gitignore` (dir relative to the folder), loaded once. */
   private dirMatcher(dir: string): Matcher | null {
-    let m = this.perDir.get(dir);
-    if (m === undefined) {
-      const text = readText(join(this.folder, dir, ".gitignore"));
-      m = text !== undefined && text.trim() !== "" ? { base: this.topRel(dir), ig: ignore().add(text) } : null;
-      this.perDir.set(dir, m);
-    }
-    return m;
+    const known = this.perDir.get(dir);
+    return known === undefined ? this.loadDir(dir, readText(join(this.folder, dir, ".gitignore"))) : known.m;
   }
 
   /** The matchers that apply inside folder `dir` (relative), most precedent last; built once per folder. */
@@ -172,15 +190,16 @@ export class IgnoreRules {
 
   /**
    * Tell the rules whether folder `dir` holds a `.gitignore` (the caller has just listed it),
-   * sparing a failing read in every folder without one.
+   * before asking about anything inside. Rules are kept from one scan to the next, with the
+   * library's per-path results; a `.gitignore` whose text moved is loaded again, and the
+   * chains of matchers rebuilt.
    */
   noteListing(dir: string, hasGitignore: boolean): void {
-    if (!hasGitignore && !this.perDir.has(dir)) this.perDir.set(dir, null);
-  }
-
-  /** Forget the cached `.gitignore` of `dir`, e.g. after it changed. */
-  forget(dir: string): void {
-    this.perDir.delete(dir);
-    this.chains.clear();
+    const text = hasGitignore ? readText(join(this.folder, dir, ".gitignore")) : undefined;
+    const known = this.perDir.get(dir);
+    if (known !== undefined && known.text === text) return;
+    // Chains exist only for folders whose matchers were loaded: a first load changes none.
+    if (known !== undefined) this.chains.clear();
+    this.loadDir(dir, text);
   }
 }

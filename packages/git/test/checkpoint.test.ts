@@ -181,6 +181,26 @@ describe("checkpoint", () => {
     expect(shadowFiles(checkpointer.shadowRepo(dir), stale.commit)).toContain("unreported.txt");
   });
 
+  it("follows ignore rules that change between checkpoints", async () => {
+    const dir = project();
+    git(dir, ["init", "-q"]);
+    mkdirSync(join(dir, "a", "b"), { recursive: true });
+    writeFileSync(join(dir, "a", "b", "x.tmp"), "x\n");
+    writeFileSync(join(dir, "a", "b", "y.txt"), "y\n");
+    const files = async (): Promise<string[]> =>
+      shadowFiles(checkpointer.shadowRepo(dir), (await checkpointer.checkpoint(dir, { ref: "a" })).commit);
+    expect(await files()).toEqual(["a/b/x.tmp", "a/b/y.txt"]);
+    writeFileSync(join(dir, "a", ".gitignore"), "*.tmp\n");
+    expect(await files()).toEqual(["a/.gitignore", "a/b/y.txt"]);
+    writeFileSync(join(dir, "a", ".gitignore"), "*.txt\n");
+    expect(await files()).toEqual(["a/.gitignore", "a/b/x.tmp"]);
+    rmSync(join(dir, "a", ".gitignore"));
+    writeFileSync(join(dir, ".git", "info", "exclude"), "b/\n");
+    expect(await files()).toEqual([]);
+    writeFileSync(join(dir, ".git", "info", "exclude"), "");
+    expect(await files()).toEqual(["a/b/x.tmp", "a/b/y.txt"]);
+  });
+
   it("scans everything when a hinted path is a .gitignore", async () => {
     const dir = project();
     writeFileSync(join(dir, ".gitignore"), "*.log\n");

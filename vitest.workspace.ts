@@ -5,6 +5,6 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    projects: ["packages/*", "apps/*", "tooling/test-utils"],
+    projects: ["packages/*", "apps/*", "tooling/test-utils", "tooling/e2e"],
   },
 });

@@ -11,7 +11,7 @@ import { assertWritableInside, normalizeRelPath, removeFile, restoreFile } from 
 import { readStored, scanFolder } from "./scan.js";
 import { shadowRepoDir } from "./shadow-path.js";
 import { loadStatCache, saveStatCache, type SnapshotFile, type StatCache } from "./stat-cache.js";
-import { readSnapshot, writeTrees } from "./tree.js";
+import { dirtyFolders, readSnapshot, writeTrees, type TreeIds } from "./tree.js";
 
 /** Who changed each path: a function, a Map or a plain object from path to agent ids / "user". */
 export type ChangedByInput =
@@ -161,6 +161,8 @@ export function createCheckpointer(options: CheckpointerOptions): Checkpointer {
   /** isomorphic-git's object cache (parsed packfile indexes), shared by all calls. */
   const gitCache = {};
   const statCaches = new Map<string, StatCache>();
+  /** Folder tree ids of each shadow repository's latest commit (memory only: rebuilt after a restart). */
+  const treeIds = new Map<string, { commit: string; ids: TreeIds }>();
   /** Recent snapshots by commit id: diffs against an agent's checkpoint skip reading its trees. */
   const snapshots = new Map<string, Map<string, SnapshotFile>>();
   const remember = (commit: string, files: Map<string, SnapshotFile>): void => {
@@ -273,7 +275,9 @@ export function createCheckpointer(options: CheckpointerOptions): Checkpointer {
       ...(changedPaths ? { changedPaths } : {}),
       skipDirs: skipDirsFor(folder),
     });
-    const tree = await writeTrees(scan.files, writer);
+    const known = treeIds.get(gitdir);
+    const previous = cache && known?.commit === cache.commit ? { ids: known.ids, dirty: dirtyFolders(cache.files, scan.files) } : undefined;
+    const { root: tree, ids } = await writeTrees(scan.files, writer, previous);
     let parent: string | undefined;
     try {
       parent = await git.resolveRef({ fs, gitdir, ref: fullRef });
@@ -297,6 +301,7 @@ export function createCheckpointer(options: CheckpointerOptions): Checkpointer {
     const next: StatCache = { commit, files: scan.files };
     await saveStatCache(gitdir, next);
     statCaches.set(gitdir, next);
+    treeIds.set(gitdir, { commit, ids });
     remember(commit, scan.files);
     return { commit, tree, ref: fullRef, files: scan.files.size, hashed: scan.hashed };
   }

@@ -13,8 +13,19 @@ function compareEntries(a: { key: Buffer }, b: { key: Buffer }): number {
   return Buffer.compare(a.key, b.key);
 }
 
-/** Build and write the tree objects of a flat snapshot; returns the root tree id. */
-export async function writeTrees(files: Map<string, SnapshotFile>, writer: ObjectWriter): Promise<string> {
+/** Tree ids of a snapshot's folders by path ("" for the root), to reuse for unchanged folders. */
+export type TreeIds = Map<string, string>;
+
+/**
+ * Build and write the tree objects of a flat snapshot; returns the root tree id and the id of
+ * every folder. With `previous` (the ids of the last snapshot) and `dirty` (folders holding a
+ * path that changed since), unchanged folders keep their id without being encoded again.
+ */
+export async function writeTrees(
+  files: Map<string, SnapshotFile>,
+  writer: ObjectWriter,
+  previous?: { ids: TreeIds; dirty: ReadonlySet<string> },
+): Promise<{ root: string; ids: TreeIds }> {
   const root: DirNode = { dirs: new Map(), files: new Map() };
   for (const [path, file] of files) {
     const parts = path.split("/");
@@ -30,11 +41,20 @@ export async function writeTrees(files: Map<string, SnapshotFile>, writer: Objec
     }
     node.files.set(parts[parts.length - 1] as string, file);
   }
+  const ids: TreeIds = new Map();
   const writes: Promise<void>[] = [];
-  const build = (node: DirNode): string => {
+  const build = (node: DirNode, dirPath: string): string => {
+    const known = previous && !previous.dirty.has(dirPath) ? previous.ids.get(dirPath) : undefined;
+    if (known !== undefined) {
+      // Unchanged folder: its id stands, and so do those of everything below it.
+      const prefix = dirPath === "" ? "" : `${dirPath}/`;
+      ids.set(dirPath, known);
+      for (const [path, oid] of previous?.ids ?? []) if (path.startsWith(prefix) && path !== dirPath) ids.set(path, oid);
+      return known;
+    }
     const entries: { key: Buffer; bytes: Buffer }[] = [];
     for (const [name, child] of node.dirs) {
-      const oid = build(child);
+      const oid = build(child, dirPath === "" ? name : `${dirPath}/${name}`);
       entries.push({ key: Buffer.from(`${name}/`), bytes: Buffer.concat([Buffer.from(`40000 ${name}\0`), Buffer.from(oid, "hex")]) });
     }
     for (const [name, file] of node.files) {
@@ -43,12 +63,34 @@ export async function writeTrees(files: Map<string, SnapshotFile>, writer: Objec
     entries.sort(compareEntries);
     const content = Buffer.concat(entries.map((e) => e.bytes));
     const oid = objectId("tree", content);
+    ids.set(dirPath, oid);
     writes.push(writer.write("tree", oid, content));
     return oid;
   };
-  const rootOid = build(root);
+  const rootOid = build(root, "");
   await Promise.all(writes);
-  return rootOid;
+  return { root: rootOid, ids };
+}
+
+/** Folders (and the root, "") holding a path that differs between two snapshots. */
+export function dirtyFolders(before: Map<string, SnapshotFile>, after: Map<string, SnapshotFile>): Set<string> {
+  const dirty = new Set<string>();
+  const mark = (path: string): void => {
+    let slash = path.lastIndexOf("/");
+    while (slash > 0) {
+      const dir = path.slice(0, slash);
+      if (dirty.has(dir)) return; // its ancestors are marked already
+      dirty.add(dir);
+      slash = dir.lastIndexOf("/");
+    }
+  };
+  dirty.add("");
+  for (const [path, a] of after) {
+    const b = before.get(path);
+    if (!b || b.oid !== a.oid || b.mode !== a.mode) mark(path);
+  }
+  for (const path of before.keys()) if (!after.has(path)) mark(path);
+  return dirty;
 }
 
 interface TreeEntry {

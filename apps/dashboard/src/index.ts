@@ -1,6 +1,6 @@
 // The dashboard's plain TypeScript modules: state, live sync, API client and view helpers.
 // The Svelte components use them; the unit tests import them from here.
-export { applyEvent, agentById, emptyState, fromSnapshot, nameOf, FILE_EVENTS_KEPT, type DashboardState, type Snapshot } from "./lib/state.js";
+export { applyEvent, agentById, withoutAgent, emptyState, fromSnapshot, nameOf, FILE_EVENTS_KEPT, type DashboardState, type Snapshot } from "./lib/state.js";
 export { LiveSync, defaultBackoff, type ConnectionStatus, type EventSocket, type LiveSyncOptions, type SyncSnapshot } from "./lib/live-sync.js";
 export { ApiClient, describeError, errorFromResponse, type Fetch } from "./lib/api.js";
 export { buildGraph, edgeWidth, USER_NODE, type GraphEdge, type GraphNode } from "./lib/graph.js";

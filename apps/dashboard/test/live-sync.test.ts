@@ -173,3 +173,16 @@ describe("LiveSync", () => {
     expect([0, 1, 2, 3, 10].map(defaultBackoff)).toEqual([250, 500, 1000, 2000, 5000]);
   });
 });
+
+describe("LiveSync.forgetAgent", () => {
+  it("drops a removed agent from the state and reports it", async () => {
+    const t = setup([snap({ agents: [agent("aaaa"), agent("bbbb")] })]);
+    t.sync.start();
+    t.sockets[0]?.open();
+    await t.finishLoad();
+    const reports = t.reports.length;
+    t.sync.forgetAgent("aaaa");
+    expect(t.sync.current().state.agents.map((a) => a.id)).toEqual(["bbbb"]);
+    expect(t.reports.length).toBe(reports + 1);
+  });
+});

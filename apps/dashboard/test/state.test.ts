@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyEvent, emptyState, fromSnapshot, nameOf, FILE_EVENTS_KEPT } from "../src/index.js";
+import { applyEvent, emptyState, fromSnapshot, nameOf, withoutAgent, FILE_EVENTS_KEPT } from "../src/index.js";
 import { agent, entry, ev, fileEvent, message } from "./fixtures.js";
 
 describe("applyEvent", () => {
@@ -68,5 +68,13 @@ describe("nameOf", () => {
     expect(nameOf(agents, "aaaa")).toBe("n-aaaa");
     expect(nameOf(agents, "zzzz")).toBe("zzzz");
     expect(nameOf(agents, null)).toBe("user");
+  });
+});
+
+describe("withoutAgent", () => {
+  it("drops the agent and leaves the rest, and returns the same state when it is unknown", () => {
+    const s = fromSnapshot({ agents: [agent("aaaa"), agent("bbbb")], messages: [], context: [], files: [], rules: "" });
+    expect(withoutAgent(s, "aaaa").agents.map((a) => a.id)).toEqual(["bbbb"]);
+    expect(withoutAgent(s, "zzzz")).toBe(s);
   });
 });

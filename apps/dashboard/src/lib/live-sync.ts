@@ -1,6 +1,6 @@
 import { ClustrEventSchema } from "@clustr/protocol";
 import type { ClustrEvent } from "@clustr/protocol";
-import { applyEvent, emptyState, fromSnapshot } from "./state.js";
+import { applyEvent, emptyState, fromSnapshot, withoutAgent } from "./state.js";
 import type { DashboardState, Snapshot } from "./state.js";
 
 /** The part of the browser's WebSocket the event stream uses. */
@@ -98,6 +98,14 @@ export class LiveSync {
   /** Reloads the lists now (after the user fixed something, or a failed load). */
   reload(): void {
     void this.resync();
+  }
+
+  /** Drops an agent this page removed (no event reports removals). */
+  forgetAgent(id: string): void {
+    const next = withoutAgent(this.state, id);
+    if (next === this.state) return;
+    this.state = next;
+    this.emit();
   }
 
   /** The current view of the state. */

@@ -48,6 +48,14 @@ export function reloadLive(): void {
   sync?.reload();
 }
 
+/** Removes an ended agent on the server, then from this page. */
+export async function removeAgent(id: string): Promise<void> {
+  await api.removeAgent(id);
+  sync?.forgetAgent(id);
+  closeTerminal(id);
+  if (ui.selected === id) ui.selected = null;
+}
+
 /** Shows the agent's terminal, opening it beside the others. */
 export function openTerminal(id: string): void {
   if (!ui.terminals.includes(id)) ui.terminals = [...ui.terminals, id];

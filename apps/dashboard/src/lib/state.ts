@@ -132,6 +132,15 @@ export function applyEvent(state: DashboardState, event: ClustrEvent): Dashboard
   }
 }
 
+/**
+ * The state without an agent the user removed. No event reports a removal, so the page that
+ * removed it applies this itself; other pages see it gone at their next reload.
+ */
+export function withoutAgent(state: DashboardState, id: string): DashboardState {
+  if (!state.agents.some((a) => a.id === id)) return state;
+  return { ...state, agents: state.agents.filter((a) => a.id !== id) };
+}
+
 /** The agent with this id, or undefined. */
 export function agentById(state: DashboardState, id: string): Agent | undefined {
   return state.agents.find((a) => a.id === id);

@@ -1,7 +1,7 @@
 import git from "isomorphic-git";
 import * as fs from "node:fs";
 import { mkdir, realpath, stat, writeFile } from "node:fs/promises";
-import { join, relative, resolve, sep } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { ClustrError, type ChangedPath, type DiffFile, type RollbackResponse } from "@clustr/protocol";
 import { baseSources, IgnoreRules } from "./ignore-rules.js";
 import { ObjectWriter, readLooseObject } from "./object-store.js";
@@ -80,6 +80,12 @@ export interface Checkpointer {
 export interface CheckpointerOptions {
   /** The data folder's `checkpoints/`: one shadow repository per project folder inside. */
   checkpointsDir: string;
+  /**
+   * The data folder (default: the parent of `checkpointsDir`). When it lies inside a project
+   * folder (a home folder), it is never snapshotted, diffed or rolled back: its database and
+   * tokens are live state, not project files.
+   */
+  dataDir?: string;
 }
 
 const REF_PREFIX = "refs/clustr/";
@@ -158,6 +164,7 @@ function dirsOf(paths: Iterable<string>): Set<string> {
 /** Create a {@link Checkpointer} keeping its shadow repositories in `checkpointsDir`. */
 export function createCheckpointer(options: CheckpointerOptions): Checkpointer {
   const checkpointsDir = resolve(options.checkpointsDir);
+  const dataDir = resolve(options.dataDir ?? dirname(checkpointsDir));
   /** isomorphic-git's object cache (parsed packfile indexes), shared by all calls. */
   const gitCache = {};
   const statCaches = new Map<string, StatCache>();
@@ -238,9 +245,18 @@ export function createCheckpointer(options: CheckpointerOptions): Checkpointer {
   }
 
   function skipDirsFor(folder: string): Set<string> {
-    // The data folder may sit inside the project (a home folder): never snapshot the snapshots.
-    const rel = relative(folder, checkpointsDir);
-    return rel !== "" && !rel.startsWith("..") && !rel.startsWith(sep) ? new Set([checkpointsDir]) : new Set();
+    const skip = new Set<string>();
+    for (const given of [dataDir, checkpointsDir]) {
+      let dir = given;
+      try {
+        dir = fs.realpathSync(given); // folders are compared by their real paths
+      } catch {
+        // not created yet: nothing of it can be inside the folder either
+      }
+      const rel = relative(folder, dir);
+      if (rel !== "" && !rel.startsWith("..") && !isAbsolute(rel)) skip.add(dir);
+    }
+    return skip;
   }
 
   async function snapshotOf(gitdir: string, commit: string): Promise<Map<string, SnapshotFile>> {

@@ -87,7 +87,7 @@ function visitHinted(root: string, path: string, opts: ScanOptions, out: Map<str
   const parts = path.split("/");
   for (let i = 1; i < parts.length; i++) {
     const dir = parts.slice(0, i).join("/");
-    if (ALWAYS_SKIPPED.has(parts[i - 1] as string)) return;
+    if (ALWAYS_SKIPPED.has(parts[i - 1] as string) || opts.skipDirs?.has(join(root, dir))) return;
     const st = lstatQuiet(join(root, dir));
     if (!st?.isDirectory() || opts.ignore.isIgnored(dir, true)) return;
   }

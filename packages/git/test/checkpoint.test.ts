@@ -285,6 +285,28 @@ describe("checkpoint", () => {
     git(tmp.path, ["--git-dir", gitdir, "fsck", "--strict"]);
   });
 
+  it("never stores the data folder when it lies inside the project folder", async () => {
+    const home = project("home");
+    writeFileSync(join(home, "notes.txt"), "n\n");
+    const dataDir = join(home, ".clustr");
+    mkdirSync(join(dataDir, "agents"), { recursive: true });
+    writeFileSync(join(dataDir, "server.json"), "{\"token\":\"secret\"}\n");
+    writeFileSync(join(dataDir, "clustr.db"), "db\n");
+    const inside = createCheckpointer({ checkpointsDir: join(dataDir, "checkpoints") });
+    const first = await inside.checkpoint(home, { ref: "a" });
+    expect(shadowFiles(inside.shadowRepo(home), first.commit)).toEqual(["notes.txt"]);
+    writeFileSync(join(dataDir, "clustr.db"), "db changed\n");
+    const hinted = await inside.checkpoint(home, {
+      ref: "a",
+      changedPathsHint: { since: first.commit, paths: [".clustr/clustr.db", ".clustr"] },
+    });
+    expect(shadowFiles(inside.shadowRepo(home), hinted.commit)).toEqual(["notes.txt"]);
+    expect(await inside.diff(home, first.commit)).toEqual([]);
+    const rolled = await inside.rollback(home, first.commit);
+    expect(rolled.changed).toEqual([]);
+    expect(readFileSync(join(dataDir, "clustr.db"), "utf8")).toBe("db changed\n");
+  });
+
   it("refuses bad input with a clear error and writes nothing", async () => {
     const dir = project();
     writeFileSync(join(dir, "a.txt"), "a\n");

@@ -460,7 +460,13 @@ export function createCheckpointer(options: CheckpointerOptions): Checkpointer {
       }
       const line = message.split("\n").find((l) => l.startsWith(ROLLBACK_TRAILER));
       if (!line) throw new ClustrError("bad_request", `checkpoint ${undoId} was not taken before a rollback`);
-      const { paths } = JSON.parse(line.slice(ROLLBACK_TRAILER.length)) as { paths: string[] };
+      let paths: string[];
+      try {
+        ({ paths } = JSON.parse(line.slice(ROLLBACK_TRAILER.length)) as { paths: string[] });
+        if (!Array.isArray(paths) || !paths.every((p) => typeof p === "string")) throw new Error("no path list");
+      } catch (error) {
+        throw new ClustrError("bad_request", `checkpoint ${undoId} does not say which paths its rollback changed`, { cause: error });
+      }
       const target = await snapshotOf(gitdir, undoId);
       return serialized(gitdir, async () => {
         assertProjectNotBusy(folder);

@@ -30,6 +30,8 @@ export const ui: { view: View; selected: string | null; terminals: string[]; spa
 });
 
 let sync: LiveSync | null = null;
+let pending: SyncSnapshot | null = null;
+let flush: ReturnType<typeof setTimeout> | null = null;
 
 /** Starts the event stream; returns the function that stops it. */
 export function startLive(): () => void {
@@ -37,7 +39,17 @@ export function startLive(): () => void {
     eventsUrl: (since) => eventsUrl(window.location, since),
     openSocket: (url) => new WebSocket(url),
     loadSnapshot: () => api.snapshot(),
-    onChange: (snapshot) => (live.current = snapshot),
+    onChange: (snapshot) => {
+      pending = snapshot;
+      // A burst of events (a build touching thousands of files) becomes one render every
+      // 50 ms rather than one per event. A timer, not an animation frame: the title keeps
+      // counting agents that need input while the tab is in the background.
+      flush ??= setTimeout(() => {
+        flush = null;
+        if (pending) live.current = pending;
+        pending = null;
+      }, 50);
+    },
   });
   sync.start();
   return () => sync?.stop();

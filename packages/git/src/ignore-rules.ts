@@ -16,6 +16,14 @@ export interface ProjectRepo {
   top: string;
   /** The gitdir (`.git` folder, or where a `.git` file points). */
   gitdir: string;
+  /** Where shared files live (`info/exclude`, `config`): a linked worktree's main gitdir. */
+  commonDir: string;
+}
+
+/** A linked worktree's gitdir names the shared one in its `commondir` file. */
+function withCommonDir(top: string, gitdir: string): ProjectRepo {
+  const common = readText(join(gitdir, "commondir"))?.trim();
+  return { top, gitdir, commonDir: common ? resolve(gitdir, common) : gitdir };
 }
 
 function readText(file: string): string | undefined {
@@ -38,10 +46,10 @@ export function findProjectRepo(folder: string): ProjectRepo | undefined {
       isDir = undefined;
     }
     if (isDir !== undefined) {
-      if (isDir) return { top: dir, gitdir: dotGit };
+      if (isDir) return withCommonDir(dir, dotGit);
       // A worktree or submodule: `.git` is a file naming the real gitdir.
       const match = /^gitdir:\s*(.+?)\s*$/m.exec(readText(dotGit) ?? "");
-      if (match?.[1]) return { top: dir, gitdir: resolve(dir, match[1]) };
+      if (match?.[1]) return withCommonDir(dir, resolve(dir, match[1]));
     }
     const parent = dirname(dir);
     if (parent === dir) return undefined;
@@ -79,7 +87,7 @@ function expandHome(p: string): string {
 function globalExcludesFile(repo: ProjectRepo | undefined): string {
   const xdg = process.env.XDG_CONFIG_HOME || join(homedir(), ".config");
   const configs = [
-    repo ? readText(join(repo.gitdir, "config")) : undefined,
+    repo ? readText(join(repo.commonDir, "config")) : undefined,
     readText(join(homedir(), ".gitconfig")),
     readText(join(xdg, "git", "config")),
   ];
@@ -101,7 +109,7 @@ export function baseSources(folder: string): { prefix: string; key: string; sour
     if (text !== undefined) sources.push({ text, base });
   };
   add(readText(globalExcludesFile(repo)), "");
-  if (repo) add(readText(join(repo.gitdir, "info", "exclude")), "");
+  if (repo) add(readText(join(repo.commonDir, "info", "exclude")), "");
   // .gitignore files of the folder's ancestors inside the work tree apply to it too.
   if (prefix !== "") {
     const parts = prefix.split("/");

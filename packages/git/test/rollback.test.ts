@@ -217,6 +217,35 @@ describe("rollback", () => {
     expect(existsSync(join(outside, "a.txt"))).toBe(false);
   });
 
+  it("works in a linked worktree: its exclude rules, and refused while its own index is locked", async () => {
+    const main = join(tmp.path, "main");
+    mkdirSync(main);
+    git(main, ["init", "-q"]);
+    writeFileSync(join(main, "f.txt"), "f\n");
+    git(main, ["add", "-A"]);
+    git(main, ["commit", "-qm", "base"]);
+    writeFileSync(join(main, ".git", "info", "exclude"), "*.secret\n");
+    const wt = join(tmp.path, "wt dir");
+    git(main, ["worktree", "add", "-q", "--detach", wt]);
+    writeFileSync(join(wt, "key.secret"), "k\n");
+    writeFileSync(join(wt, "new.txt"), "n\n");
+    const { commit } = await checkpointer.checkpoint(wt, { ref: "agent1" });
+    expect(git(tmp.path, ["--git-dir", checkpointer.shadowRepo(wt), "ls-tree", "-r", "--name-only", commit]).trim().split("\n")).toEqual([
+      "f.txt",
+      "new.txt",
+    ]);
+    writeFileSync(join(wt, "f.txt"), "changed\n");
+    const wtGitdir = git(wt, ["rev-parse", "--absolute-git-dir"]).trim();
+    writeFileSync(join(wtGitdir, "index.lock"), "");
+    await expectCode(checkpointer.rollback(wt, commit), "repo_busy");
+    expect(readFileSync(join(wt, "f.txt"), "utf8")).toBe("changed\n");
+    rmSync(join(wtGitdir, "index.lock"));
+    const done = await checkpointer.rollback(wt, commit);
+    expect(done.changed.map((c) => c.path)).toEqual(["f.txt"]);
+    expect(readFileSync(join(wt, "f.txt"), "utf8")).toBe("f\n");
+    expect(readFileSync(join(wt, "key.secret"), "utf8")).toBe("k\n");
+  });
+
   it("is refused during a merge or while the index is locked, with nothing touched", async () => {
     const dir = join(tmp.path, "proj");
     mkdirSync(dir);

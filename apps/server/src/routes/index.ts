@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { Workspace } from "@clustr/core";
 import { agentRoutes } from "./agents.js";
 import { bridgeRoutes } from "./bridge.js";
+import { checkpointRoutes } from "./checkpoints.js";
 import { contextRoutes } from "./context.js";
 import { eventsSocket } from "./events-socket.js";
 import { fileRoutes } from "./files.js";
@@ -14,6 +15,7 @@ import { terminalSocket } from "./terminal-socket.js";
 export async function registerWorkspaceRoutes(app: FastifyInstance, workspace: Workspace): Promise<void> {
   const options = { workspace };
   await app.register(agentRoutes, options);
+  await app.register(checkpointRoutes, options);
   await app.register(messageRoutes, options);
   await app.register(contextRoutes, options);
   await app.register(fileRoutes, options);

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +12,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 const here = fileURLToPath(new URL(".", import.meta.url));
 const BUILD_DIR = resolve(here, "../build");
 const SERVER_ENTRY = resolve(here, "../../server/dist/index.js");
+const CORE_ENTRY = resolve(here, "../../../packages/core/dist/index.js");
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_FLAGS = [
   "--headless",
@@ -30,7 +32,7 @@ interface Started {
 }
 
 function startServer(dataDir: string, projectDir: string): Promise<{ child: ChildProcess; started: Started }> {
-  const script = `
+  return runServer(`
     const m = await import(${JSON.stringify(SERVER_ENTRY)});
     const command = m.parseCommandLine(["--port", "0", "--no-open", "--data-dir", ${JSON.stringify(dataDir)}], { ...process.env, BROWSER: "none" }, ${JSON.stringify(projectDir)});
     const running = await m.startServer(command.config, { dashboardDir: ${JSON.stringify(BUILD_DIR)} });
@@ -38,7 +40,26 @@ function startServer(dataDir: string, projectDir: string): Promise<{ child: Chil
     const stop = () => running.close().then(() => process.exit(0));
     process.on("SIGTERM", stop);
     process.on("SIGINT", stop);
-  `;
+  `);
+}
+
+/** The server app over a real workspace (agents, messages, context, rules), listening on a free port. */
+function startWorkspaceServer(dataDir: string, token: string): Promise<{ child: ChildProcess; started: Started }> {
+  return runServer(`
+    const { createWorkspace } = await import(${JSON.stringify(CORE_ENTRY)});
+    const { buildServer } = await import(${JSON.stringify(SERVER_ENTRY)});
+    const workspace = await createWorkspace({ dataDir: ${JSON.stringify(dataDir)} });
+    const app = await buildServer({ token: ${JSON.stringify(token)}, workspace, dashboardDir: ${JSON.stringify(BUILD_DIR)} });
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    const url = "http://127.0.0.1:" + app.server.address().port;
+    process.stdout.write(JSON.stringify({ url, token: ${JSON.stringify(token)} }) + "\\n");
+    const stop = () => app.close().then(() => workspace.close()).then(() => process.exit(0));
+    process.on("SIGTERM", stop);
+    process.on("SIGINT", stop);
+  `);
+}
+
+function runServer(script: string): Promise<{ child: ChildProcess; started: Started }> {
   const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] });
   return new Promise((resolvePromise, reject) => {
     let out = "";
@@ -53,6 +74,19 @@ function startServer(dataDir: string, projectDir: string): Promise<{ child: Chil
   });
 }
 
+async function stopServer(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await exited;
+}
+
+function checkPrerequisites(): void {
+  if (!existsSync(join(BUILD_DIR, "index.html"))) throw new Error(`no dashboard build in ${BUILD_DIR}: run the build first`);
+  if (!existsSync(SERVER_ENTRY)) throw new Error(`clustr-ai is not built (${SERVER_ENTRY}): run pnpm build first`);
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: apt-get install -y chromium`);
+}
+
 describe("dashboard in a browser, served by clustr-ai", () => {
   let dataDir: string;
   let child: ChildProcess | undefined;
@@ -60,9 +94,7 @@ describe("dashboard in a browser, served by clustr-ai", () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(join(BUILD_DIR, "index.html"))) throw new Error(`no dashboard build in ${BUILD_DIR}: run the build first`);
-    if (!existsSync(SERVER_ENTRY)) throw new Error(`clustr-ai is not built (${SERVER_ENTRY}): run pnpm build first`);
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: apt-get install -y chromium`);
+    checkPrerequisites();
     dataDir = mkdtempSync(join(tmpdir(), "clustr-dashboard-"));
     ({ child, started } = await startServer(join(dataDir, "data"), dataDir));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
@@ -70,11 +102,7 @@ describe("dashboard in a browser, served by clustr-ai", () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child?.once("exit", r));
-      child.kill("SIGTERM");
-      await exited;
-    }
+    await stopServer(child);
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }, 30_000);
 
@@ -139,4 +167,114 @@ describe("dashboard in a browser, served by clustr-ai", () => {
     expect(widths.scroll).toBeLessThanOrEqual(widths.client);
     await page.context().close();
   }, 60_000);
+});
+
+describe("dashboard in a browser, live over a real workspace", () => {
+  let root: string;
+  let project: string;
+  let child: ChildProcess | undefined;
+  let started: Started;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    checkPrerequisites();
+    if (!existsSync(CORE_ENTRY)) throw new Error(`@clustr/core is not built (${CORE_ENTRY}): run pnpm build first`);
+    root = mkdtempSync(join(tmpdir(), "clustr-dashboard-live-"));
+    project = join(root, "project");
+    mkdirSync(project);
+    writeFileSync(join(project, "notes.txt"), "first\n");
+    ({ child, started } = await startWorkspaceServer(join(root, "data"), randomBytes(24).toString("base64url")));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on("dialog", (dialog) => void dialog.accept());
+    await page.goto(`${started.url}/?token=${started.token}`);
+    await page.getByRole("tablist", { name: "Views" }).waitFor({ timeout: 20_000 });
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stopServer(child);
+    if (root) rmSync(root, { recursive: true, force: true });
+  }, 30_000);
+
+  const agentButton = () => page.locator("aside.agents").getByRole("button", { name: /^worker/ });
+
+  it("spawns a command agent from the form and follows it to running", async () => {
+    await expect.poll(() => page.locator("aside.agents").textContent(), { timeout: 20_000 }).toContain("No agents yet");
+    await page.getByRole("banner").getByRole("button", { name: "New agent" }).click();
+    const dialog = page.getByRole("dialog", { name: "New agent" });
+    await dialog.getByLabel("Name", { exact: true }).fill("worker");
+    await dialog.getByLabel("Kind").selectOption("command");
+    await dialog.getByLabel("Command", { exact: true }).fill("bash");
+    await dialog.getByLabel("Arguments").fill("--norc --noprofile");
+    await dialog.getByLabel("Folder").fill(project);
+    await dialog.getByLabel("Task").fill("echo changed > notes.txt; echo task-ran");
+    await dialog.getByRole("button", { name: "Spawn" }).click();
+    await expect.poll(() => page.getByRole("dialog").textContent(), { timeout: 30_000 }).toMatch(/Running/);
+    await page.getByRole("dialog").getByRole("button", { name: "Open terminal" }).click();
+    await expect.poll(() => agentButton().textContent(), { timeout: 20_000 }).toMatch(/command · (idle|busy)/);
+  }, 90_000);
+
+  it("shows the agent's live terminal and sends typing to it", async () => {
+    expect(await page.getByRole("tab", { name: /Terminal/ }).getAttribute("aria-selected")).toBe("true");
+    const terminal = page.locator(".xterm").first();
+    await expect.poll(() => terminal.locator(".xterm-rows").textContent(), { timeout: 30_000 }).toContain("task-ran");
+    await terminal.click();
+    await page.keyboard.type("echo typed-$((6*7))");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => terminal.locator(".xterm-rows").textContent(), { timeout: 30_000 }).toContain("typed-42");
+  }, 90_000);
+
+  it("logs the agent's file change and sends it a message from the user", async () => {
+    await page.getByRole("tab", { name: "Files" }).click();
+    const files = page.getByRole("tabpanel", { name: "Files" });
+    await expect.poll(() => files.locator("tbody").textContent(), { timeout: 30_000 }).toMatch(/notes\.txt\s*worker/);
+    await page.getByRole("tab", { name: "Messages" }).click();
+    await page.getByLabel("To").selectOption({ label: "worker" });
+    await page.getByLabel("Message text").fill("hello from the dashboard");
+    await page.getByRole("button", { name: "Send" }).click();
+    const row = page.getByRole("tabpanel", { name: "Messages" }).locator("tbody tr").first();
+    await expect.poll(() => row.textContent(), { timeout: 20_000 }).toMatch(/user → worker\s*(queued|delivered|read)\s*hello from the dashboard/);
+  }, 90_000);
+
+  it("edits a note, shows a version conflict, and saves the rules", async () => {
+    await page.getByRole("tab", { name: "Context" }).click();
+    await page.getByRole("button", { name: "New note" }).click();
+    await page.getByLabel("Key of the new note").fill("plan");
+    await page.getByLabel("Value").fill("first draft");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await expect.poll(() => page.getByRole("tabpanel", { name: "Context" }).locator("tbody").textContent(), { timeout: 20_000 }).toMatch(/plan\s*first draft\s*user\s*1/);
+    await page.getByRole("button", { name: "Edit plan" }).click();
+    // Someone else writes version 2 while the note is open here.
+    const status = await page.evaluate(() =>
+      fetch("/api/context/plan", { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ value: "their draft", version: 1 }) }).then((r) => r.status),
+    );
+    expect(status).toBe(200);
+    await page.getByLabel("Value").fill("my draft");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    const alert = page.getByRole("tabpanel", { name: "Context" }).getByRole("alert");
+    await expect.poll(() => alert.textContent(), { timeout: 20_000 }).toMatch(/Someone changed this note after you opened it\.\s*Now version 2 by user/);
+    expect(await alert.textContent()).toContain("their draft");
+    await alert.getByRole("button", { name: "Overwrite with mine" }).click();
+    await expect.poll(() => page.getByRole("tabpanel", { name: "Context" }).locator("tbody").textContent(), { timeout: 20_000 }).toMatch(/plan\s*my draft\s*user\s*3/);
+
+    await page.getByRole("tab", { name: "Rules" }).click();
+    await page.getByRole("textbox", { name: "Rules" }).fill("Keep commits small.");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await expect.poll(() => page.getByRole("tabpanel", { name: "Rules" }).getByRole("status").textContent(), { timeout: 20_000 }).toMatch(/The 1 running agent was told/);
+    const rules = await page.evaluate(() => fetch("/api/rules").then((r) => r.json() as Promise<{ content: string }>));
+    expect(rules.content).toBe("Keep commits small.");
+  }, 90_000);
+
+  it("kills the agent, then removes it", async () => {
+    await agentButton().click();
+    await page.getByRole("complementary", { name: "Agent details" }).getByRole("button", { name: "Kill" }).click();
+    await expect.poll(() => agentButton().textContent(), { timeout: 30_000 }).toMatch(/killed/);
+    await page.getByRole("complementary", { name: "Agent details" }).getByRole("button", { name: "Remove" }).click();
+    await expect.poll(() => page.locator("aside.agents").textContent(), { timeout: 20_000 }).toContain("No agents yet");
+    const listed = await page.evaluate(() => fetch("/api/agents").then((r) => r.json() as Promise<{ agents: unknown[] }>));
+    expect(listed.agents).toEqual([]);
+    expect(readFileSync(join(project, "notes.txt"), "utf8")).toBe("changed\n");
+  }, 90_000);
 });

@@ -267,8 +267,28 @@ describe("dashboard in a browser, live over a real workspace", () => {
     expect(rules.content).toBe("Keep commits small.");
   }, 90_000);
 
-  it("kills the agent, then removes it", async () => {
+  it("shows the agent's diff, previews a rollback, applies it and undoes it", async () => {
     await agentButton().click();
+    const panel = page.getByRole("complementary", { name: "Agent details" });
+    await panel.getByRole("button", { name: "Diff" }).click();
+    const diff = panel.getByRole("region", { name: "Diff" });
+    await expect.poll(() => diff.textContent(), { timeout: 30_000 }).toMatch(/modified\s*notes\.txt/i);
+    expect(await diff.locator(".patch").textContent()).toMatch(/-first\s*\+changed/);
+
+    await panel.getByRole("button", { name: "Roll back…" }).click();
+    const preview = panel.getByRole("region", { name: "Rollback preview" });
+    await expect.poll(() => preview.textContent(), { timeout: 30_000 }).toMatch(/modified\s*notes\.txt/i);
+    await preview.getByRole("button", { name: "Roll back 1 file" }).click();
+    await expect.poll(() => panel.getByRole("status").first().textContent(), { timeout: 30_000 }).toMatch(/Rolled back 1 file/);
+    expect(readFileSync(join(project, "notes.txt"), "utf8")).toBe("first\n");
+
+    await panel.getByRole("button", { name: "Undo rollback" }).click();
+    await expect.poll(() => panel.getByRole("status").first().textContent(), { timeout: 30_000 }).toMatch(/The rollback was undone/);
+    expect(readFileSync(join(project, "notes.txt"), "utf8")).toBe("changed\n");
+  }, 90_000);
+
+  it("kills the agent, then removes it", async () => {
+    if ((await page.getByRole("complementary", { name: "Agent details" }).count()) === 0) await agentButton().click();
     await page.getByRole("complementary", { name: "Agent details" }).getByRole("button", { name: "Kill" }).click();
     await expect.poll(() => agentButton().textContent(), { timeout: 30_000 }).toMatch(/killed/);
     await page.getByRole("complementary", { name: "Agent details" }).getByRole("button", { name: "Remove" }).click();

@@ -1,0 +1,74 @@
+import { connect, type Socket } from "node:net";
+import type { AddressInfo } from "node:net";
+import { waitFor } from "@clustr/test-utils";
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { buildServer } from "../src/index.js";
+import { TOKEN } from "./helpers.js";
+import { spawnBash, startHarness, USER, waitRunning, type Harness } from "./workspace-harness.js";
+
+// A real socket whose reader stops reading: what a frozen browser tab looks like to the server.
+let h: Harness;
+beforeEach(async () => {
+  h = await startHarness();
+});
+afterEach(async () => {
+  await h.close();
+});
+
+function upgrade(port: number, path: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    let head = "";
+    const onData = (chunk: Buffer) => {
+      head += chunk.toString("latin1");
+      if (!head.includes("\r\n\r\n")) return;
+      socket.off("data", onData);
+      if (!head.startsWith("HTTP/1.1 101")) reject(new Error(head.split("\r\n")[0]));
+      else resolve(socket);
+    };
+    socket.on("data", onData);
+    socket.on("error", reject);
+    socket.write(
+      [
+        `GET ${path} HTTP/1.1`,
+        `Host: 127.0.0.1:${port}`,
+        `Authorization: Bearer ${TOKEN}`,
+        "Connection: Upgrade",
+        "Upgrade: websocket",
+        "Sec-WebSocket-Version: 13",
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+        "",
+        "",
+      ].join("\r\n"),
+    );
+  });
+}
+
+it("pauses the agent's pty while its terminal socket is not read, and resumes when it is", async () => {
+  const app = await buildServer({ token: TOKEN, dashboardDir: null, workspace: h.workspace });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const port = (app.server.address() as AddressInfo).port;
+  try {
+    const agent = await spawnBash(h, "firehose");
+    await waitRunning(h, agent.id);
+    const socket = await upgrade(port, `/api/agents/${agent.id}/terminal`);
+    socket.pause();
+    await h.app.inject({ method: "POST", url: `/api/agents/${agent.id}/input`, headers: USER, payload: { text: "yes flood-of-output", submit: true } });
+    const pty = h.workspace.terminal(agent.id).pty();
+    await waitFor(() => pty.paused, { timeoutMs: 30_000, what: "pty paused" });
+
+    // Reading again lets the output flow: more arrives, and the pty is let go at least once.
+    let received = 0;
+    let sawResume = false;
+    const watch = setInterval(() => {
+      if (!pty.paused) sawResume = true;
+    }, 1);
+    socket.on("data", (chunk: Buffer) => (received += chunk.length));
+    socket.resume();
+    await waitFor(() => received > 1024 * 1024 && sawResume, { timeoutMs: 30_000, what: "output flowing again" });
+    clearInterval(watch);
+    socket.destroy();
+  } finally {
+    await app.close();
+  }
+});

@@ -56,6 +56,7 @@ it("pauses the agent's pty while its terminal socket is not read, and resumes wh
     await h.app.inject({ method: "POST", url: `/api/agents/${agent.id}/input`, headers: USER, payload: { text: "yes flood-of-output", submit: true } });
     const pty = h.workspace.terminal(agent.id).pty();
     await waitFor(() => pty.paused, { timeoutMs: 30_000, what: "pty paused" });
+    expect(h.workspace.get(agent.id)?.status).toBe("running");
 
     // Reading again lets the output flow: more arrives, and the pty is let go at least once.
     let received = 0;

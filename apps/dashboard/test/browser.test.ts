@@ -44,13 +44,13 @@ function startServer(dataDir: string, projectDir: string): Promise<{ child: Chil
 }
 
 /** The server app over a real workspace (agents, messages, context, rules), listening on a free port. */
-function startWorkspaceServer(dataDir: string, token: string): Promise<{ child: ChildProcess; started: Started }> {
+function startWorkspaceServer(dataDir: string, token: string, port = 0): Promise<{ child: ChildProcess; started: Started }> {
   return runServer(`
     const { createWorkspace } = await import(${JSON.stringify(CORE_ENTRY)});
     const { buildServer } = await import(${JSON.stringify(SERVER_ENTRY)});
     const workspace = await createWorkspace({ dataDir: ${JSON.stringify(dataDir)} });
     const app = await buildServer({ token: ${JSON.stringify(token)}, workspace, dashboardDir: ${JSON.stringify(BUILD_DIR)} });
-    await app.listen({ port: 0, host: "127.0.0.1" });
+    await app.listen({ port: ${port}, host: "127.0.0.1" });
     const url = "http://127.0.0.1:" + app.server.address().port;
     process.stdout.write(JSON.stringify({ url, token: ${JSON.stringify(token)} }) + "\\n");
     const stop = () => app.close().then(() => workspace.close()).then(() => process.exit(0));
@@ -172,6 +172,7 @@ describe("dashboard in a browser, served by clustr-ai", () => {
 describe("dashboard in a browser, live over a real workspace", () => {
   let root: string;
   let project: string;
+  const token = randomBytes(24).toString("base64url");
   let child: ChildProcess | undefined;
   let started: Started;
   let browser: Browser;
@@ -184,7 +185,7 @@ describe("dashboard in a browser, live over a real workspace", () => {
     project = join(root, "project");
     mkdirSync(project);
     writeFileSync(join(project, "notes.txt"), "first\n");
-    ({ child, started } = await startWorkspaceServer(join(root, "data"), randomBytes(24).toString("base64url")));
+    ({ child, started } = await startWorkspaceServer(join(root, "data"), token));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on("dialog", (dialog) => void dialog.accept());
@@ -296,5 +297,30 @@ describe("dashboard in a browser, live over a real workspace", () => {
     const listed = await page.evaluate(() => fetch("/api/agents").then((r) => r.json() as Promise<{ agents: unknown[] }>));
     expect(listed.agents).toEqual([]);
     expect(readFileSync(join(project, "notes.txt"), "utf8")).toBe("changed\n");
+  }, 90_000);
+
+  it("reconnects after the server restarts and reloads what changed while it was away", async () => {
+    const port = Number(new URL(started.url).port);
+    const table = page.getByRole("tabpanel", { name: "Context" }).locator("tbody");
+    await page.getByRole("tab", { name: "Context" }).click();
+    // Offline, the page cannot reconnect: whatever changes now it can only learn afterwards.
+    await page.context().setOffline(true);
+    await stopServer(child);
+    await expect.poll(() => page.locator("header").textContent(), { timeout: 20_000 }).toMatch(/reconnecting/);
+    // Same data folder, port and token: the page's cookie still fits, but the event counter
+    // starts again, so the page must reload the lists rather than wait for a replay.
+    ({ child } = await startWorkspaceServer(join(root, "data"), token, port));
+    const put = await fetch(`${started.url}/api/context/after-restart`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ value: "caught up" }),
+    });
+    expect(put.status).toBe(200);
+    await page.waitForTimeout(1500);
+    expect(await table.textContent()).not.toContain("after-restart");
+    await page.context().setOffline(false);
+    await expect.poll(() => table.textContent(), { timeout: 30_000 }).toContain("after-restart");
+    expect(await table.textContent()).toMatch(/plan\s*my draft/);
+    await expect.poll(() => page.locator("header").textContent(), { timeout: 20_000 }).toMatch(/live/);
   }, 90_000);
 });

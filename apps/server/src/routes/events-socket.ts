@@ -54,8 +54,19 @@ export const eventsSocket: FastifyPluginAsync<EventsSocketOptions> = async (app,
       // between the two is then sent once, in order (the seq check drops the overlap).
       let held: ClustrEvent[] | null = [];
       const unsubscribe = workspace.subscribe((event) => {
-        if (held) held.push(event);
-        else send(event);
+        if (held) {
+          held.push(event);
+          return;
+        }
+        // This runs inside whatever emitted the event: a failing socket must not fail the emitter.
+        try {
+          send(event);
+        } catch (error) {
+          request.log.warn({ err: error }, "event not sent; closing the events socket");
+          closed = true;
+          unsubscribe();
+          socket.close(CLOSE_CODES.goingAway, "the server could not send an event: reconnect with since");
+        }
       });
       socket.on("close", () => {
         closed = true;

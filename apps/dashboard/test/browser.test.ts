@@ -225,6 +225,26 @@ describe("dashboard in a browser, live over a real workspace", () => {
     await page.keyboard.type("echo typed-$((6*7))");
     await page.keyboard.press("Enter");
     await expect.poll(() => terminal.locator(".xterm-rows").textContent(), { timeout: 30_000 }).toContain("typed-42");
+    // screenReaderMode keeps the output in an accessibility tree screen readers read.
+    await expect.poll(() => terminal.locator(".xterm-accessibility-tree").textContent(), { timeout: 20_000 }).toContain("typed-42");
+  }, 90_000);
+
+  it("resizes the agent's terminal when its panel changes size", async () => {
+    const terminal = page.locator(".xterm").first();
+    const size = async (marker: string): Promise<[number, number]> => {
+      await terminal.click();
+      await page.keyboard.type(`echo ${marker}=$(stty size | tr ' ' x)`);
+      await page.keyboard.press("Enter");
+      const pattern = new RegExp(`${marker}=(\\d+)x(\\d+)`);
+      const screen = async () => (await terminal.locator(".xterm-rows").textContent()) ?? "";
+      await expect.poll(async () => pattern.test(await screen()), { timeout: 30_000 }).toBe(true);
+      const match = pattern.exec(await screen());
+      return [Number(match?.[1]), Number(match?.[2])];
+    };
+    const [rows, cols] = await size("wide");
+    await page.setViewportSize({ width: 1000, height: 600 });
+    await expect.poll(() => size(`narrow${Date.now()}`).then(([r, c]) => r < rows && c < cols), { timeout: 30_000 }).toBe(true);
+    await page.setViewportSize({ width: 1280, height: 800 });
   }, 90_000);
 
   it("logs the agent's file change and sends it a message from the user", async () => {

@@ -61,3 +61,25 @@ describe("checkpoints of an agent's folder", () => {
     expect(readFileSync(join(project.path, "b.txt"), "utf8")).toBe("new\n");
   });
 });
+
+describe("agents sharing a folder", () => {
+  it("attributes changes to the agents running there, and to the user when none was", async () => {
+    const shell = { kind: "command" as const, command: "bash", args: ["--norc", "--noprofile"], cwd: project.path };
+    const first = workspace.spawn({ ...shell, name: "first", task: "echo first-ready" });
+    await waitFor(() => workspace.get(first.id)?.status === "running", { timeoutMs: 30_000, what: "first running" });
+    const second = workspace.spawn({ ...shell, name: "second", task: "echo shared > s.txt; echo second-done" });
+    await waitFor(() => /^second-done$/m.test(workspace.screen(second.id)), { timeoutMs: 30_000, what: "second's edit" });
+    await waitFor(() => workspace.listFileEvents({ agent: second.id }).some((e) => e.path === "s.txt"), { what: "s.txt logged" });
+    await workspace.kill(second.id);
+    await workspace.kill(first.id);
+    // Nobody runs there now: an edit is the user's.
+    writeFileSync(join(project.path, "u.txt"), "by hand\n");
+
+    const preview = await workspace.rollback(first.id, { preview: true });
+    const byPath = Object.fromEntries(preview.changed.map((c) => [c.path, [...c.changedBy].sort()]));
+    expect(byPath["s.txt"]).toEqual([first.id, second.id].sort());
+    expect(byPath["u.txt"]).toEqual(["user"]);
+    // The second agent's checkpoint was taken after the first started, so it does not see its own start as a change.
+    expect((await workspace.diff(second.id)).map((f) => f.path)).toEqual(["s.txt", "u.txt"]);
+  });
+});

@@ -1,0 +1,134 @@
+// The server side of the benchmarks, run as a child process (`fork`) so that the client's work
+// never shares its event loop: a real workspace in a temp data folder, `buildServer` listening
+// on 127.0.0.1:0, plus what the comparisons need in the same process — a trivial POST route
+// doing one fdatasync, node-pty spawned directly, an event-loop delay monitor and RSS samples.
+// Commands and answers travel over the IPC channel as `{id, cmd, ...}` / `{id, ok, value}`.
+import { closeSync, mkdtempSync, openSync, realpathSync, rmSync, writeSync, fdatasyncSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { createWorkspace } from "@clustr/core";
+import { buildServer, generateToken } from "../../dist/index.js";
+
+// node-pty is the spawner's dependency, not the server's: find it the way the workspace does,
+// through @clustr/core -> @clustr/spawner, so the raw variant runs the very same build.
+function loadNodePty() {
+  const core = realpathSync(join(import.meta.dirname, "..", "..", "node_modules", "@clustr", "core"));
+  const spawner = realpathSync(join(core, "node_modules", "@clustr", "spawner"));
+  return createRequire(join(spawner, "package.json"))("node-pty");
+}
+
+const maxAgents = Number(process.env.BENCH_MAX_AGENTS ?? 20);
+const COLS = 100;
+const ROWS = 30;
+
+const dataDir = mkdtempSync(join(tmpdir(), "clustr-bench-data-"));
+const project = mkdtempSync(join(tmpdir(), "clustr-bench-project-"));
+const fsyncFile = join(dataDir, "fsync-baseline.bin");
+const fsyncFd = openSync(fsyncFile, "w");
+const record = Buffer.alloc(256, 0x61);
+
+const token = generateToken();
+const workspace = await createWorkspace({ dataDir, maxAgents, cols: COLS, rows: ROWS });
+const app = await buildServer({
+  token,
+  workspace,
+  dashboardDir: null,
+  routes: (scope) => {
+    // The baseline of benchmark 2: a bare POST behind the same security layer, one write and
+    // one fdatasync, answered with a small JSON body like the message route.
+    scope.post("/bench/fsync", async (_request, reply) => {
+      writeSync(fsyncFd, record, 0, record.length, 0);
+      fdatasyncSync(fsyncFd);
+      return reply.code(201).send({ ok: true });
+    });
+  },
+});
+await app.listen({ host: "127.0.0.1", port: 0 });
+const address = app.server.address();
+const port = typeof address === "object" && address ? address.port : 0;
+workspace.setServerUrl(`http://127.0.0.1:${port}`);
+
+const loop = monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
+let rssMax = 0;
+const rssSampler = setInterval(() => {
+  rssMax = Math.max(rssMax, process.memoryUsage().rss);
+}, 250);
+
+function loopStats() {
+  return {
+    maxMs: loop.max / 1e6,
+    p99Ms: loop.percentile(99) / 1e6,
+    p50Ms: loop.percentile(50) / 1e6,
+  };
+}
+
+let closing = false;
+let nodePty;
+/** Spawn `file args` in a pty, wait for `ready` in its output, type `trigger`, count until exit. */
+function rawPty({ file, args, ready, trigger }) {
+  nodePty ??= loadNodePty();
+  return new Promise((resolve) => {
+    const term = nodePty.spawn(file, args, { name: "xterm-256color", cols: COLS, rows: ROWS, cwd: project, env: process.env });
+    let seen = "";
+    let start = 0;
+    let bytes = 0;
+    term.onData((data) => {
+      if (start) {
+        bytes += Buffer.byteLength(data);
+        return;
+      }
+      seen += data;
+      if (seen.includes(ready)) {
+        loop.reset();
+        start = performance.now();
+        term.write(trigger);
+      }
+    });
+    term.onExit(() => resolve({ bytes, ms: performance.now() - start, loop: loopStats() }));
+  });
+}
+
+const commands = {
+  raw: (message) => rawPty(message),
+  loopReset: () => {
+    loop.reset();
+    return null;
+  },
+  loopRead: () => loopStats(),
+  rss: () => ({ now: process.memoryUsage().rss, max: rssMax }),
+  rssReset: () => {
+    rssMax = process.memoryUsage().rss;
+    return null;
+  },
+  close: async () => {
+    closing = true;
+    clearInterval(rssSampler);
+    loop.disable();
+    await app.close();
+    await workspace.close();
+    closeSync(fsyncFd);
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(project, { recursive: true, force: true });
+    return null;
+  },
+};
+
+process.on("message", async (message) => {
+  try {
+    const value = await commands[message.cmd](message);
+    process.send({ id: message.id, ok: true, value });
+    if (message.cmd === "close") process.disconnect();
+  } catch (error) {
+    process.send({ id: message.id, ok: false, error: error instanceof Error ? error.stack : String(error) });
+  }
+});
+
+// A client that died mid-run must not leave the server, its agents or the temp folders behind.
+process.on("disconnect", () => {
+  if (!closing) void commands.close().finally(() => process.exit(0));
+});
+
+process.send({ id: 0, ok: true, value: { port, token, dataDir, project, pid: process.pid } });

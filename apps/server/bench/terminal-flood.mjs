@@ -1,0 +1,128 @@
+// Benchmark 1: pty output through `WS /api/agents/:id/terminal` to a ws client on 127.0.0.1,
+// against node-pty spawning the same program and reading it directly, in the same server
+// process, alternating round by round. The program prints READY, waits for a line holding
+// FLOOD, writes BENCH_MB MiB of 80-byte lines as fast as the pty takes them, and exits. Both
+// variants time from typing FLOOD to the end (exit for raw; the socket's close, which follows
+// the last byte, for the server). The server's event-loop delay is read in its own process.
+import { expectStatus, httpClient, loadWs, machineNote, median, printTable, startHost, waitUntil } from "./lib/client.mjs";
+
+const SIZE_MB = Number(process.env.BENCH_MB ?? 16);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const GOAL_RATIO = 0.8;
+const GOAL_STALL_MS = 50;
+
+const PROGRAM = `
+const total = Number(process.argv[1]) * 1024 * 1024;
+const chunk = Buffer.from(("x".repeat(79) + "\\n").repeat(800));
+let typed = "";
+process.stdin.setEncoding("utf8");
+process.stdin.on("data", (data) => {
+  typed += data;
+  if (!typed.includes("FLOOD")) return;
+  process.stdin.pause();
+  // A tty stdout is written synchronously: every byte is out when the loop ends.
+  for (let sent = 0; sent < total; sent += chunk.length) process.stdout.write(chunk);
+  process.exit(0);
+});
+process.stdout.write("READY\\n");
+`;
+
+async function raw(host) {
+  return host.call("raw", { file: process.execPath, args: ["-e", PROGRAM, String(SIZE_MB)], ready: "READY", trigger: "FLOOD\r" });
+}
+
+async function throughServer(host, client, WebSocket, round) {
+  const { agent } = expectStatus(
+    await client.request("POST", "/api/agents", host.token, {
+      name: `flood-${round}`,
+      kind: "command",
+      command: process.execPath,
+      args: ["-e", PROGRAM, String(SIZE_MB)],
+      cwd: host.project,
+      task: "wait",
+    }),
+    201,
+    "spawn",
+  );
+  // Running means the task was typed: the program is up and waiting for FLOOD.
+  await waitUntil(async () => {
+    const res = await client.request("GET", `/api/agents/${agent.id}`, host.token);
+    const status = res.body.agent.status;
+    if (status === "failed" || status === "done") throw new Error(`agent ${status}: ${JSON.stringify(res.body.agent.error)}`);
+    return status === "running";
+  }, "the flood agent running");
+
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api/agents/${agent.id}/terminal`, { headers: { authorization: `Bearer ${host.token}` } });
+    let start = 0;
+    let bytes = 0;
+    let frames = 0;
+    ws.on("error", reject);
+    ws.on("open", async () => {
+      await host.call("loopReset");
+      start = performance.now();
+      ws.send(JSON.stringify({ type: "input", data: "FLOOD\r" }));
+    });
+    ws.on("message", (data) => {
+      if (!start) return;
+      bytes += data.length;
+      frames++;
+    });
+    ws.on("close", async (code) => {
+      const ms = performance.now() - start;
+      const loop = await host.call("loopRead");
+      resolve({ bytes, frames, ms, loop, code });
+    });
+  });
+}
+
+const note = await machineNote();
+const WebSocket = await loadWs();
+const host = await startHost({ BENCH_MAX_AGENTS: String(ROUNDS + 5) });
+const client = httpClient(host.port);
+const results = { raw: [], server: [] };
+try {
+  await raw(host); // warm up node, the page cache and node-pty
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternate the order too, so neither variant always runs on the warmer machine.
+    if (round % 2 === 0) {
+      results.raw.push(await raw(host));
+      results.server.push(await throughServer(host, client, WebSocket, round));
+    } else {
+      results.server.push(await throughServer(host, client, WebSocket, round));
+      results.raw.push(await raw(host));
+    }
+  }
+} finally {
+  client.close();
+  await host.close();
+}
+
+const rate = (r) => r.bytes / 1024 / 1024 / (r.ms / 1000);
+const rawRate = median(results.raw.map(rate));
+const serverRate = median(results.server.map(rate));
+const stall = (list) => Math.max(...list.map((r) => r.loop.maxMs));
+const rows = [
+  ["path", "median MiB/s", "min MiB/s", "max MiB/s", "ratio to raw", "MiB received", "loop delay p99 ms", "loop delay max ms"],
+  ...[
+    ["node-pty onData (raw)", results.raw, rawRate],
+    ["WS /api/agents/:id/terminal", results.server, serverRate],
+  ].map(([name, list, med]) => [
+    name,
+    med,
+    Math.min(...list.map(rate)),
+    Math.max(...list.map(rate)),
+    med / rawRate,
+    median(list.map((r) => r.bytes / 1024 / 1024)),
+    median(list.map((r) => r.loop.p99Ms)),
+    stall(list),
+  ]),
+];
+printTable(`1. pty output: ${SIZE_MB} MiB from node, ${ROUNDS} rounds each, alternating (${note})`, rows);
+const ratio = serverRate / rawRate;
+const worst = stall(results.server);
+console.log(`goal: >= ${GOAL_RATIO * 100}% of raw -> ${(ratio * 100).toFixed(0)}% ${ratio >= GOAL_RATIO ? "met" : `NOT met (short by ${((GOAL_RATIO - ratio) * 100).toFixed(0)} points)`}`);
+console.log(`goal: no event-loop stall > ${GOAL_STALL_MS} ms in the server -> worst ${worst.toFixed(1)} ms ${worst <= GOAL_STALL_MS ? "met" : "NOT met"}`);
+const closes = results.server.map((r) => r.code).filter((code) => code !== 4001 && code !== undefined);
+console.log(`server frames: median ${median(results.server.map((r) => r.bytes / r.frames / 1024)).toFixed(1)} KiB each`);
+if (closes.length) console.log(`note: terminal sockets closed with codes ${[...new Set(closes)].join(", ")}`);

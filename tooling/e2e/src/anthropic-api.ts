@@ -1,4 +1,4 @@
-import { isContextText, type ModelAction, type OfferedTool, type TurnView } from "./model-script.js";
+import { isContextText, unwrapPastedContent, type ModelAction, type OfferedTool, type TurnView } from "./model-script.js";
 
 /** Reduce an Anthropic Messages request body to a {@link TurnView}. */
 export function anthropicView(body: Record<string, unknown>): TurnView {
@@ -12,6 +12,8 @@ export function anthropicView(body: Record<string, unknown>): TurnView {
   const userTexts: string[] = [];
   const toolResults: TurnView["toolResults"] = [];
   let callsSinceUserText: string[] = [];
+  let resultsSinceUserText: TurnView["resultsSinceUserText"] = [];
+  const callNames = new Map<string, string>();
   for (const message of asArray(body["messages"])) {
     const m = asRecord(message);
     const content = typeof m["content"] === "string" ? [{ type: "text", text: m["content"] }] : asArray(m["content"]);
@@ -20,11 +22,16 @@ export function anthropicView(body: Record<string, unknown>): TurnView {
     } else if (m["role"] === "user") {
       const texts: string[] = [];
       for (const block of content.map(asRecord)) {
-        if (block["type"] === "text" && typeof block["text"] === "string" && !isContextText(block["text"])) texts.push(block["text"]);
+        if (block["type"] === "text" && typeof block["text"] === "string") {
+          const text = unwrapPastedContent(block["text"]);
+          if (!isContextText(text)) texts.push(text);
+        }
         if (block["type"] === "tool_result") {
           const parts: string[] = [];
           collectText(block["content"], parts);
-          toolResults.push({ callId: String(block["tool_use_id"]), output: parts.join("\n") });
+          const callId = String(block["tool_use_id"]);
+          toolResults.push({ callId, output: parts.join("\n") });
+          resultsSinceUserText.push({ name: callNames.get(callId) ?? "", output: parts.join("\n") });
         }
       }
       // Text riding along with tool results ("Tool loaded.") belongs to the tool step, not a new user turn.
@@ -32,14 +39,18 @@ export function anthropicView(body: Record<string, unknown>): TurnView {
       if (texts.length > 0 && !hasToolResult) {
         userTexts.push(texts.join("\n"));
         callsSinceUserText = [];
+        resultsSinceUserText = [];
       }
     } else if (m["role"] === "assistant") {
       for (const block of content.map(asRecord)) {
-        if (block["type"] === "tool_use" && typeof block["name"] === "string") callsSinceUserText.push(block["name"]);
+        if (block["type"] === "tool_use" && typeof block["name"] === "string") {
+          callsSinceUserText.push(block["name"]);
+          callNames.set(String(block["id"]), block["name"]);
+        }
       }
     }
   }
-  return { system: system.join("\n"), tools, userTexts, callsSinceUserText, toolResults };
+  return { system: system.join("\n"), tools, userTexts, callsSinceUserText, toolResults, resultsSinceUserText };
 }
 
 /** The Messages API events of one reply, in order, as `[event name, data]` pairs. */

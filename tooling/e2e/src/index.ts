@@ -14,6 +14,7 @@ export {
   decideAction,
   findOfferedTool,
   isContextText,
+  unwrapPastedContent,
   type ScriptedReply,
   type ScriptedToolCall,
   type OfferedTool,
@@ -37,3 +38,12 @@ export {
   type E2eCliId,
 } from "./cli-install.js";
 export { ISOLATED_ENV, isRoot, hasLoopbackOnly, isolatedArgv } from "./isolation.js";
+export {
+  startClustrServer,
+  type ClustrServer,
+  type ClustrServerOptions,
+  type ApiAnswer,
+  type EventStream,
+} from "./clustr-server.js";
+export { listProcesses, sessionProcesses, processesWithEnv, type ProcessInfo } from "./processes.js";
+export { writeClaudeUserConfig, writeCodexUserConfig } from "./user-config.js";

@@ -34,6 +34,8 @@ export interface TurnView {
   callsSinceUserText: string[];
   /** Tool results in the request, in order. */
   toolResults: { callId: string; output: string }[];
+  /** Results of the calls made after the latest user text, with the full name of the tool called, in order. */
+  resultsSinceUserText: { name: string; output: string }[];
 }
 
 /** What the fake model answers to one request. */
@@ -48,6 +50,10 @@ export const DONE_TEXT = "DONE";
 const TOOL_SEARCH = "ToolSearch";
 
 const CALL_LINE = /^\s*CALL\s+(\S+)\s*(.*)$/;
+
+/** The one-line notice Clustr types into an agent when a message waits for it (DESIGN.md "Messages"). */
+const MESSAGE_NOTICE = /^\[clustr\] message #\d+ from /;
+const READ_MESSAGES = "read_messages";
 
 /**
  * Parse `CALL <tool> <json>` lines (the JSON object may be left out: `{}`). A line whose JSON
@@ -76,9 +82,26 @@ export function parseCallLines(text: string): { calls: ScriptedToolCall[]; error
   return { calls, errors };
 }
 
-/** The offered tool a bare or full name refers to: exact name first, then `…__<name>`. */
+/**
+ * The offered tool a bare or full name refers to: exact name first, then the clustr server's
+ * (`mcp__clustr__<name>`: Codex 0.169 also offers a built-in `multi_agent_v1` `spawn_agent`),
+ * then any `…__<name>`.
+ */
 export function findOfferedTool(tools: readonly OfferedTool[], tool: string): OfferedTool | undefined {
-  return tools.find((t) => t.name === tool) ?? tools.find((t) => t.name.endsWith(`__${tool}`));
+  return (
+    tools.find((t) => t.name === tool) ??
+    tools.find((t) => t.name === `mcp__clustr__${tool}`) ??
+    tools.find((t) => t.name.endsWith(`__${tool}`))
+  );
+}
+
+/**
+ * Claude Code 2.1.330 hands a long paste to the model wrapped, as
+ * `\n\n<pasted_content id="…">\n<text>\n</pasted_content id="…">\n`: give back the text as
+ * pasted (a text without the wrapper is returned as it is).
+ */
+export function unwrapPastedContent(text: string): string {
+  return text.replace(/(?:\n\n)?<pasted_content id="([^"]*)">\n([\s\S]*?)\n<\/pasted_content id="\1">\n?/g, (_all, _id, pasted: string) => pasted);
 }
 
 /**
@@ -92,11 +115,48 @@ export function decideAction(view: TurnView, pushed: ScriptedReply | undefined, 
   }
   const latest = view.userTexts.at(-1);
   if (latest === undefined) return { kind: "text", text: DONE_TEXT };
-  const { calls, errors } = parseCallLines(latest);
+  const { calls, errors } = MESSAGE_NOTICE.test(latest) ? noticeScript(view) : parseCallLines(latest);
   if (errors.length > 0) return { kind: "text", text: `SCRIPT ERROR\n${errors.join("\n")}` };
   const made = view.callsSinceUserText.filter((name) => name !== TOOL_SEARCH).length;
   const next = calls[made];
   return next === undefined ? { kind: "text", text: DONE_TEXT } : callAction(view, next, rawRequest);
+}
+
+/**
+ * What a Clustr message notice asks of the model: call `read_messages`, then act on the `CALL`
+ * lines of the messages it returned, as a model doing what its messages ask would.
+ */
+function noticeScript(view: TurnView): { calls: ScriptedToolCall[]; errors: string[] } {
+  const calls: ScriptedToolCall[] = [{ tool: READ_MESSAGES, input: {} }];
+  const errors: string[] = [];
+  for (const result of view.resultsSinceUserText) {
+    if (result.name !== READ_MESSAGES && !result.name.endsWith(`__${READ_MESSAGES}`)) continue;
+    for (const body of messageBodies(result.output)) {
+      const parsed = parseCallLines(body);
+      calls.push(...parsed.calls);
+      errors.push(...parsed.errors);
+    }
+  }
+  return { calls, errors };
+}
+
+/**
+ * The bodies of the messages in a `read_messages` result (`{messages: [{body}]}` as JSON text,
+ * which Codex prefixes with `Wall time: …\nOutput:\n`); none when it is not that.
+ */
+function messageBodies(output: string): string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(output.slice(Math.max(0, output.indexOf("{"))));
+  } catch {
+    return [];
+  }
+  const messages = typeof parsed === "object" && parsed !== null ? (parsed as { messages?: unknown }).messages : undefined;
+  if (!Array.isArray(messages)) return [];
+  return messages.flatMap((m: unknown) => {
+    const body = typeof m === "object" && m !== null ? (m as { body?: unknown }).body : undefined;
+    return typeof body === "string" ? [body] : [];
+  });
 }
 
 function callAction(view: TurnView, call: ScriptedToolCall, rawRequest: string): ModelAction {

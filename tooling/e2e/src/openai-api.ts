@@ -22,6 +22,8 @@ export function openAiView(body: Record<string, unknown>): TurnView {
   const userTexts: string[] = [];
   const toolResults: TurnView["toolResults"] = [];
   let callsSinceUserText: string[] = [];
+  let resultsSinceUserText: TurnView["resultsSinceUserText"] = [];
+  const callNames = new Map<string, string>();
   for (const item of asArray(body["input"]).map(asRecord)) {
     const type = item["type"] ?? "message";
     if (type === "message") {
@@ -34,20 +36,25 @@ export function openAiView(body: Record<string, unknown>): TurnView {
         if (own.length > 0) {
           userTexts.push(own.join("\n"));
           callsSinceUserText = [];
+          resultsSinceUserText = [];
         }
       }
     } else if (type === "function_call" && typeof item["name"] === "string") {
       const namespace = item["namespace"];
-      callsSinceUserText.push(typeof namespace === "string" ? `${namespace}__${item["name"]}` : item["name"]);
+      const name = typeof namespace === "string" ? `${namespace}__${item["name"]}` : item["name"];
+      callsSinceUserText.push(name);
+      callNames.set(String(item["call_id"]), name);
     } else if (type === "function_call_output") {
       const parts: string[] = [];
       const output = item["output"];
       if (typeof output === "string") parts.push(output);
       else collectText(output, parts);
-      toolResults.push({ callId: String(item["call_id"]), output: parts.join("\n") });
+      const callId = String(item["call_id"]);
+      toolResults.push({ callId, output: parts.join("\n") });
+      resultsSinceUserText.push({ name: callNames.get(callId) ?? "", output: parts.join("\n") });
     }
   }
-  return { system: system.join("\n"), tools, userTexts, callsSinceUserText, toolResults };
+  return { system: system.join("\n"), tools, userTexts, callsSinceUserText, toolResults, resultsSinceUserText };
 }
 
 /** The Responses API events of one reply, in order, as `[event name, data]` pairs. */

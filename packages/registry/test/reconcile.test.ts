@@ -33,4 +33,24 @@ describe("reconcileAtStart", () => {
     await store.close();
     await dir.cleanup();
   });
+
+  it("ends what an agent left in its session after its leader died with the server's terminal", async () => {
+    const dir = await makeTempDir();
+    const store = openStore({ dataDir: dir.path });
+    // The leader starts a job that ignores SIGHUP in a group of its own, then exits.
+    const leader = spawn("setsid", ["bash", "-c", "set -m; (trap '' HUP; exec sleep 60) & echo $!"], { stdio: ["ignore", "pipe", "ignore"] });
+    const leaderStart = await waitFor(() => processStartTime(leader.pid!), { what: "leader start time" });
+    const job = Number(await new Promise<string>((resolve) => leader.stdout.once("data", (d: Buffer) => resolve(d.toString().trim()))));
+    await waitFor(() => !processExists(leader.pid!) || processStartTime(leader.pid!) === null, { what: "leader gone" });
+    expect(sessionMembers(leader.pid!)).toContain(job);
+
+    const a = store.agents.create({ name: "a", kind: "command", task: "", cwd: dir.path, command: "bash" });
+    store.agents.update(a.id, { status: "running", pid: leader.pid!, processStartTime: leaderStart });
+    const live = store.agents.listLive().map((agent) => ({ ...agent, processStartTime: store.agents.getInternal(agent.id)!.processStartTime }));
+    await reconcileAtStart({ live, update: (id, patch) => store.agents.update(id, patch) });
+
+    await waitFor(() => !processExists(job), { what: "orphaned job gone" });
+    await store.close();
+    await dir.cleanup();
+  });
 });

@@ -1,6 +1,8 @@
 // e2e: the real Claude Code (both versions) and Codex CLIs spawned through Clustr's HTTP API
 // (the real `clustr-ai` bin), on a fake model on loopback, in a folder the CLI has never seen,
 // with a returning user's config — and not one keystroke from the test.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "@clustr/test-utils";
 import { DONE_TEXT, listProcesses, processesWithEnv, sessionProcesses, type E2eCliId } from "../src/index.js";
@@ -85,6 +87,9 @@ describe.each<E2eCliId>(["claude-2.1.197", "claude-2.1.330", "codex-0.169.0"])("
         expect(after).not.toMatch(/clustr|projects|developer_instructions|approval_policy|daemon_auto_start/);
       }
 
+      // The per-agent config (MCP config, token file) exists while it runs and goes with it.
+      const agentDir = join(f.dataDir, "agents", agent.id);
+      expect(existsSync(agentDir)).toBe(true);
       expect(pids).toContain(agent.pid);
       expect(pids.length).toBeGreaterThan(1);
       const bridges = processesWithEnv("CLUSTR_AGENT_ID", agent.id).filter((p) => p.cmdline.includes("bridge"));
@@ -102,6 +107,7 @@ describe.each<E2eCliId>(["claude-2.1.197", "claude-2.1.330", "codex-0.169.0"])("
       expect(sessionProcesses(agent.pid!)).toEqual([]);
       expect(processesWithEnv("CLUSTR_AGENT_ID", agent.id)).toEqual([]);
       expect(await f.agent(agent.id)).toMatchObject({ status: "killed" });
+      await waitFor(() => !existsSync(agentDir) || undefined, { timeoutMs: 10_000, what: "the agent's config folder to be removed" });
     },
     AGENT_TIMEOUT_MS * 2,
   );

@@ -37,6 +37,8 @@ export interface ApiFixture {
   readonly root: TempDir;
   /** The project folder (a git repository the CLI has never seen; its name has a dot). */
   readonly cwd: string;
+  /** The server's data folder (`--data-dir`). */
+  readonly dataDir: string;
   readonly model: FakeModelServer;
   readonly server: ClustrServer;
   readonly events: EventStream;
@@ -97,10 +99,11 @@ export async function startApiFixture(cli: E2eCliId): Promise<ApiFixture> {
     env = { ...baseEnv(home), CODEX_HOME: codexHome, [CODEX_KEY_ENV]: model.apiKey, CLUSTR_CODEX_BIN: bin };
   }
 
+  const dataDir = join(root.path, "data");
   let server: ClustrServer | undefined;
   let events: EventStream | undefined;
   try {
-    server = await startClustrServer({ bin: CLUSTR_BIN, dataDir: join(root.path, "data"), env, cwd });
+    server = await startClustrServer({ bin: CLUSTR_BIN, dataDir, env, cwd });
     events = await server.events(0);
   } catch (error) {
     await server?.stop();
@@ -123,6 +126,7 @@ export async function startApiFixture(cli: E2eCliId): Promise<ApiFixture> {
     kind,
     root,
     cwd,
+    dataDir,
     model,
     server: s,
     events: ev,

@@ -164,6 +164,12 @@ function isAlive(pid) {
   }
 }
 
+let heldLock = null;
+// fail() exits at once: the lock goes with the process rather than waiting to be taken over.
+process.on("exit", () => {
+  if (heldLock !== null) rmSync(heldLock, { recursive: true, force: true });
+});
+
 /** One install at a time per cache (parallel test runs); a dead holder's lock is taken over. */
 async function withLock(dir, body) {
   const lock = join(dir, "lock");
@@ -171,6 +177,7 @@ async function withLock(dir, body) {
   for (;;) {
     try {
       mkdirSync(lock);
+      heldLock = lock;
       writeFileSync(join(lock, "pid"), String(process.pid));
       break;
     } catch (error) {
@@ -193,6 +200,7 @@ async function withLock(dir, body) {
     return await body();
   } finally {
     rmSync(lock, { recursive: true, force: true });
+    heldLock = null;
   }
 }
 
@@ -263,7 +271,7 @@ if (!upToDate(readCurrent(currentFile), fp)) {
     const seeded = seed !== null && existsSync(seed);
     if (seeded) {
       run("cp", ["-a", seed, join(prefix, "node_modules")]);
-      for (const stale of ["clustr-ai", "@clustr", ".package-lock.json", ".bin"]) rmSync(join(prefix, "node_modules", stale), { recursive: true, force: true });
+      for (const stale of ["clustr-ai", "@clustr", ".package-lock.json", ".bin/clustr-ai", ".bin/clustr-bridge"]) rmSync(join(prefix, "node_modules", stale), { recursive: true, force: true });
     }
     const env = { ...process.env, npm_config_update_notifier: "false" };
     // node-gyp compiles better-sqlite3 and node-pty against Node's own headers when they are there.
@@ -279,8 +287,10 @@ if (!upToDate(readCurrent(currentFile), fp)) {
     const tmp = `${currentFile}.${process.pid}`;
     writeFileSync(tmp, `${JSON.stringify(current, null, 2)}\n`);
     renameSync(tmp, currentFile);
+    // The previous install stays: a test run that started before this one may still be using it.
+    const keep = new Set([fp.slice(0, 16), previous ? relative(base, join(previous.prefix, "..")) : ""]);
     for (const entry of readdirSync(base)) {
-      if (entry !== fp.slice(0, 16) && /^[0-9a-f]{16}$/.test(entry)) rmSync(join(base, entry), { recursive: true, force: true });
+      if (!keep.has(entry) && /^[0-9a-f]{16}$/.test(entry)) rmSync(join(base, entry), { recursive: true, force: true });
     }
     log(`installed in ${Math.round((Date.now() - started) / 1000)} s`);
   });

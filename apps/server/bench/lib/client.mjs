@@ -55,7 +55,10 @@ export function startHost(env = {}) {
     child,
     call,
     async close() {
-      await call("close");
+      const unhandled = await call("close");
+      const counts = new Map();
+      for (const { phase, text } of unhandled) counts.set(`${phase}: ${text}`, (counts.get(`${phase}: ${text}`) ?? 0) + 1);
+      for (const [text, count] of counts) console.log(`SERVER DEFECT: unhandled rejection x${count} during ${text}`);
       await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", resolve)));
     },
   }));

@@ -67,6 +67,17 @@ function loopStats() {
 
 let closing = false;
 let nodePty;
+
+// A rejection nobody handled would end this process as it ends the real server. The
+// benchmark keeps going so its figures are not lost, and reports each one with when it came
+// (during the measurement or while closing): they are defects to fix, not noise.
+const unhandled = [];
+process.on("unhandledRejection", (reason) => {
+  const code = reason && typeof reason === "object" && "code" in reason ? `${reason.code}: ` : "";
+  const message = reason instanceof Error ? reason.message : String(reason);
+  const where = reason instanceof Error ? (reason.stack ?? "").split("\n").slice(1, 4).map((line) => line.trim()).join(" < ") : "";
+  unhandled.push({ phase: closing ? "close" : "run", text: `${code}${message} (${where})` });
+});
 /** Spawn `file args` in a pty, wait for `ready` in its output, type `trigger`, count until exit. */
 function rawPty({ file, args, ready, trigger }) {
   nodePty ??= loadNodePty();
@@ -99,6 +110,7 @@ const commands = {
   },
   loopRead: () => loopStats(),
   rss: () => ({ now: process.memoryUsage().rss, max: rssMax }),
+  unhandled: () => unhandled,
   rssReset: () => {
     rssMax = process.memoryUsage().rss;
     return null;
@@ -109,10 +121,12 @@ const commands = {
     loop.disable();
     await app.close();
     await workspace.close();
+    // Deliveries still in flight settle on the next turns; give them a moment to report.
+    await new Promise((resolve) => setTimeout(resolve, 200));
     closeSync(fsyncFd);
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(project, { recursive: true, force: true });
-    return null;
+    return unhandled;
   },
 };
 

@@ -27,6 +27,8 @@ export interface BrokerOptions {
   delivery: DeliveryPort;
   /** Told of every new message and every state change (core emits the events). */
   emit: <T extends "message.created" | "message.updated">(type: T, data: EventData<T>) => void;
+  /** Told when typing a notice failed; the message stays queued (default: ignored). */
+  onDeliveryError?: (agentId: string, error: unknown) => void;
   /** How often queued messages are offered again to idle agents (default 2 s). */
   sweepIntervalMs?: number;
 }
@@ -69,7 +71,7 @@ export class Broker {
     const messages = await this.options.messages.send(recipients.map((agent) => ({ from, to: agent.id, body })));
     for (const message of messages) this.options.emit("message.created", { message });
     for (const message of messages) {
-      if (!this.handToWaiter(message.to)) void this.deliver(message.to);
+      if (!this.handToWaiter(message.to)) this.deliverSoon(message.to);
     }
     return messages;
   }
@@ -123,13 +125,13 @@ export class Broker {
       const pending = this.pendingNotices.get(agentId) ?? [];
       if (!pending.includes(text)) pending.push(text);
       this.pendingNotices.set(agentId, pending);
-      void this.deliver(agentId);
+      this.deliverSoon(agentId);
     }
   }
 
   /** The agent turned idle (or finished starting): offer it its queued messages. */
   onIdle(agentId: string): void {
-    void this.deliver(agentId);
+    this.deliverSoon(agentId);
   }
 
   /** The agent ended: release its waiters with nothing and drop its pending notices. */
@@ -142,7 +144,7 @@ export class Broker {
   sweep(): void {
     if (this.closed) return;
     for (const agent of this.options.agents.listLive()) {
-      if (this.pendingNotices.has(agent.id) || this.options.messages.queuedFor(agent.id).length > 0) void this.deliver(agent.id);
+      if (this.pendingNotices.has(agent.id) || this.options.messages.queuedFor(agent.id).length > 0) this.deliverSoon(agent.id);
     }
   }
 
@@ -150,6 +152,15 @@ export class Broker {
     this.closed = true;
     clearInterval(this.sweepTimer);
     for (const id of [...this.waiters.keys()]) this.onEnded(id);
+  }
+
+  /**
+   * Start a delivery without waiting for it. A delivery that fails (the terminal went away
+   * while typing) leaves its messages queued for the next idle moment or sweep; it must never
+   * become an unhandled rejection that takes the server down.
+   */
+  private deliverSoon(agentId: string): void {
+    this.deliver(agentId).catch((error: unknown) => this.options.onDeliveryError?.(agentId, error));
   }
 
   /**

@@ -191,3 +191,37 @@ describe("notices", () => {
     expect(terminals.typed).toEqual([{ agentId: a.id, text: "[clustr] rules updated (call get_rules)" }]);
   });
 });
+
+describe("failures while typing", () => {
+  it("keeps a message queued when typing its notice fails, without an unhandled rejection", async () => {
+    const a = agent("a");
+    const b = agent("b");
+    const failing = new Broker({
+      messages: store.messages,
+      agents: store.agents,
+      delivery: { canDeliver: () => true, inject: () => Promise.reject(new Error("terminal gone")) },
+      emit: () => {},
+      sweepIntervalMs: 60_000,
+      onDeliveryError: (agentId, error) => errors.push([agentId, (error as Error).message]),
+    });
+    const errors: [string, string][] = [];
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      await failing.send(a.id, "b", "hello");
+      await settle();
+      failing.sweep();
+      await settle();
+      expect(errors).toEqual([
+        [b.id, "terminal gone"],
+        [b.id, "terminal gone"],
+      ]);
+      expect(store.messages.queuedFor(b.id)).toHaveLength(1);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+      failing.close();
+    }
+  });
+});

@@ -154,9 +154,15 @@ export class AgentRuntime {
   /** Type a one-line notice and submit it; true once the CLI took it. */
   async injectNotice(text: string): Promise<boolean> {
     if (!this.canDeliver() || !this.session) return false;
-    const result = await inject(this.session, text, { submit: true });
-    // A plain program cannot show that it took the line; the Enter was pressed, which is all it needs.
-    return this.classifier ? result.confirmed : result.submits > 0;
+    try {
+      const result = await inject(this.session, text, { submit: true });
+      // A plain program cannot show that it took the line; the Enter was pressed, which is all it needs.
+      return this.classifier ? result.confirmed : result.submits > 0;
+    } catch (error) {
+      // The agent ended while the notice was being typed: the message stays queued.
+      if (isClustrError(error) && error.code === "process_exited") return false;
+      throw error;
+    }
   }
 
   /** Typed input from the API (sanitised, pasted, one submit sent by Clustr). */

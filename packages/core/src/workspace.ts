@@ -96,6 +96,8 @@ export class Workspace {
       messages: store.messages,
       agents: store.agents,
       emit: (type, data) => this.emit(type, data),
+      // The message stays queued for the next idle moment; say so instead of failing silently.
+      onDeliveryError: (agentId, error) => process.emitWarning(`clustr: typing a notice into agent ${agentId} failed: ${String(error)}`),
       delivery: {
         canDeliver: (id) => this.runtimes.get(id)?.canDeliver() ?? false,
         inject: (id, text) => this.runtimes.get(id)?.injectNotice(text) ?? Promise.resolve(false),

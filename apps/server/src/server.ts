@@ -46,7 +46,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     logger: loggerOptions(options.logger),
     bodyLimit: LIMITS.bodyMaxBytes,
     // Context keys travel in the path (`/api/context/:key`, up to 256 characters, percent-encoded).
-    maxParamLength: LIMITS.contextKeyMaxChars * 12,
+    routerOptions: { maxParamLength: LIMITS.contextKeyMaxChars * 12 },
     // Keep-alive sockets would otherwise hold `close()` open until they time out.
     forceCloseConnections: true,
   });

@@ -485,7 +485,9 @@ export class Workspace {
  * run left live as killed and ends their surviving processes.
  */
 export async function createWorkspace(options: WorkspaceOptions): Promise<Workspace> {
-  const store = openStore({ dataDir: options.dataDir });
+  // A lone send commits at the next turn of the event loop; sends that arrive while a commit
+  // holds the loop (better-sqlite3 is synchronous) are parsed in one turn and share the next.
+  const store = openStore({ dataDir: options.dataDir, groupCommitWindowMs: 0 });
   const workspace = new Workspace(options, store);
   await workspace.reconcile();
   return workspace;

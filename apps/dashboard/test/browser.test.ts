@@ -10,6 +10,15 @@ import { chromium, type Browser, type Page } from "playwright-core";
 // The built dashboard in a real Chromium, served by the real clustr-ai server (started in a
 // child process from its build, with this package's fresh build as its dashboard folder).
 const here = fileURLToPath(new URL(".", import.meta.url));
+
+/** Screenshots of each view, kept as test artifacts (test-artifacts/ is not committed). */
+const artifacts = resolve(here, "../../../test-artifacts/dashboard");
+async function snap(page: Page, name: string): Promise<void> {
+  mkdirSync(artifacts, { recursive: true });
+  const file = join(artifacts, `${name}.png`);
+  await page.screenshot({ path: file });
+  expect(readFileSync(file).subarray(1, 4).toString("latin1")).toBe("PNG");
+}
 const BUILD_DIR = resolve(here, "../build");
 const SERVER_ENTRY = resolve(here, "../../server/dist/index.js");
 const CORE_ENTRY = resolve(here, "../../../packages/core/dist/index.js");
@@ -227,6 +236,7 @@ describe("dashboard in a browser, live over a real workspace", () => {
     await expect.poll(() => terminal.locator(".xterm-rows").textContent(), { timeout: 30_000 }).toContain("typed-42");
     // screenReaderMode keeps the output in an accessibility tree screen readers read.
     await expect.poll(() => terminal.locator(".xterm-accessibility-tree").textContent(), { timeout: 20_000 }).toContain("typed-42");
+    await snap(page, "terminal");
   }, 90_000);
 
   it("resizes the agent's terminal when its panel changes size", async () => {
@@ -251,12 +261,16 @@ describe("dashboard in a browser, live over a real workspace", () => {
     await page.getByRole("tab", { name: "Files" }).click();
     const files = page.getByRole("tabpanel", { name: "Files" });
     await expect.poll(() => files.locator("tbody").textContent(), { timeout: 30_000 }).toMatch(/notes\.txt\s*worker/);
+    await snap(page, "files");
     await page.getByRole("tab", { name: "Messages" }).click();
     await page.getByLabel("To").selectOption({ label: "worker" });
     await page.getByLabel("Message text").fill("hello from the dashboard");
     await page.getByRole("button", { name: "Send" }).click();
     const row = page.getByRole("tabpanel", { name: "Messages" }).locator("tbody tr").first();
     await expect.poll(() => row.textContent(), { timeout: 20_000 }).toMatch(/user → worker\s*(queued|delivered|read)\s*hello from the dashboard/);
+    await snap(page, "messages");
+    await page.getByRole("tab", { name: "Graph" }).click();
+    await snap(page, "graph");
   }, 90_000);
 
   it("edits a note, shows a version conflict, and saves the rules", async () => {
@@ -279,6 +293,7 @@ describe("dashboard in a browser, live over a real workspace", () => {
     expect(await alert.textContent()).toContain("their draft");
     await alert.getByRole("button", { name: "Overwrite with mine" }).click();
     await expect.poll(() => page.getByRole("tabpanel", { name: "Context" }).locator("tbody").textContent(), { timeout: 20_000 }).toMatch(/plan\s*my draft\s*user\s*3/);
+    await snap(page, "context");
 
     await page.getByRole("tab", { name: "Rules" }).click();
     await page.getByRole("textbox", { name: "Rules" }).fill("Keep commits small.");
@@ -286,6 +301,7 @@ describe("dashboard in a browser, live over a real workspace", () => {
     await expect.poll(() => page.getByRole("tabpanel", { name: "Rules" }).getByRole("status").textContent(), { timeout: 20_000 }).toMatch(/The 1 running agent was told/);
     const rules = await page.evaluate(() => fetch("/api/rules").then((r) => r.json() as Promise<{ content: string }>));
     expect(rules.content).toBe("Keep commits small.");
+    await snap(page, "rules");
   }, 90_000);
 
   it("shows the agent's diff, previews a rollback, applies it and undoes it", async () => {
@@ -295,6 +311,7 @@ describe("dashboard in a browser, live over a real workspace", () => {
     const diff = panel.getByRole("region", { name: "Diff" });
     await expect.poll(() => diff.textContent(), { timeout: 30_000 }).toMatch(/modified\s*notes\.txt/i);
     expect(await diff.locator(".patch").textContent()).toMatch(/-first\s*\+changed/);
+    await snap(page, "diff");
 
     await panel.getByRole("button", { name: "Roll back…" }).click();
     const preview = panel.getByRole("region", { name: "Rollback preview" });

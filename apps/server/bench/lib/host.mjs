@@ -78,7 +78,10 @@ process.on("unhandledRejection", (reason) => {
   const where = reason instanceof Error ? (reason.stack ?? "").split("\n").slice(1, 4).map((line) => line.trim()).join(" < ") : "";
   unhandled.push({ phase: closing ? "close" : "run", text: `${code}${message} (${where})` });
 });
-/** Spawn `file args` in a pty, wait for `ready` in its output, type `trigger`, count until exit. */
+/**
+ * Spawn `file args` in a pty, wait for `ready` in its output, type `trigger`, count until exit.
+ * `ms` runs to the last byte, `endMs` to the exit report.
+ */
 function rawPty({ file, args, ready, trigger }) {
   nodePty ??= loadNodePty();
   return new Promise((resolve) => {
@@ -86,9 +89,11 @@ function rawPty({ file, args, ready, trigger }) {
     let seen = "";
     let start = 0;
     let bytes = 0;
+    let last = 0;
     term.onData((data) => {
       if (start) {
         bytes += Buffer.byteLength(data);
+        last = performance.now();
         return;
       }
       seen += data;
@@ -98,7 +103,7 @@ function rawPty({ file, args, ready, trigger }) {
         term.write(trigger);
       }
     });
-    term.onExit(() => resolve({ bytes, ms: performance.now() - start, loop: loopStats() }));
+    term.onExit(() => resolve({ bytes, ms: last - start, endMs: performance.now() - start, loop: loopStats() }));
   });
 }
 

@@ -37,32 +37,6 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
-/** True while any process of the group is alive. */
-export function groupExists(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/**
- * End a process group: SIGTERM, then SIGKILL after `graceMs` for whatever is left. Resolves once
- * the group is gone (or after the SIGKILL when processes linger as zombies of another parent).
- */
-export async function endGroup(pgid: number, graceMs = 2000): Promise<void> {
-  if (!signalGroup(pgid, "SIGTERM")) return;
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 25));
-    if (!groupExists(pgid)) return;
-  }
-  signalGroup(pgid, "SIGKILL");
-  const hardDeadline = Date.now() + 1000;
-  while (Date.now() < hardDeadline && groupExists(pgid)) await new Promise((r) => setTimeout(r, 25));
-}
-
 /**
  * Pids of every process in the session `sid` (field 6 of /proc/<pid>/stat). An agent's pty
  * makes it a session leader, and shells with job control move background jobs into process
@@ -92,7 +66,9 @@ export function sessionMembers(sid: number): number[] {
 
 /**
  * End every process of an agent: its process group and every other process of its session,
- * SIGTERM first and SIGKILL after `graceMs` for whatever is left.
+ * SIGTERM first and SIGKILL after `graceMs` for whatever is left (a process that ignores SIGTERM
+ * included). Resolves once the session is empty, or a second after the SIGKILL when processes
+ * linger as zombies of another parent.
  */
 export async function endSession(sid: number, graceMs = 2000): Promise<void> {
   const signalAll = (signal: NodeJS.Signals) => {

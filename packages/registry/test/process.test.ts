@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { waitFor } from "@clustr/test-utils";
 import { describe, expect, it } from "vitest";
-import { endGroup, endSession, groupExists, processExists, processStartTime, sessionMembers } from "../src/index.js";
+import { endSession, processExists, processStartTime, sessionMembers } from "../src/index.js";
 
 describe("process helpers", () => {
   it("read a process's start time, stable for the process and null once it is gone", async () => {
@@ -16,17 +16,6 @@ describe("process helpers", () => {
     expect(processStartTime(pid)).toBeNull();
     expect(processExists(pid)).toBe(false);
   });
-
-  it("end a whole process group, grandchildren included, even one that ignores SIGTERM", async () => {
-    // A shell in its own group that starts a grandchild ignoring SIGTERM.
-    const child = spawn("bash", ["-c", "trap '' TERM; sleep 60 & echo $!; wait"], { detached: true, stdio: ["ignore", "pipe", "ignore"] });
-    const grandchild = Number(await new Promise<string>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(d.toString().trim()))));
-    expect(processExists(grandchild)).toBe(true);
-    expect(groupExists(child.pid!)).toBe(true);
-    await endGroup(child.pid!, 300);
-    await waitFor(() => !processExists(grandchild), { what: "grandchild gone" });
-    expect(groupExists(child.pid!)).toBe(false);
-  });
 });
 
 describe("sessions", () => {
@@ -39,6 +28,19 @@ describe("sessions", () => {
     expect(sessionMembers(sid)).toContain(sid);
     await endSession(sid, 300);
     await waitFor(() => !processExists(job), { what: "job gone" });
+    expect(sessionMembers(sid)).toEqual([]);
+  });
+
+  it("end a session whose processes ignore SIGTERM, grandchildren included, with SIGKILL after the grace period", async () => {
+    // `detached` makes the shell a session leader; the ignored TERM is inherited by its grandchild.
+    const child = spawn("bash", ["-c", "trap '' TERM; sleep 60 & echo $!; wait"], { detached: true, stdio: ["ignore", "pipe", "ignore"] });
+    const grandchild = Number(await new Promise<string>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(d.toString().trim()))));
+    const sid = child.pid!;
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once("exit", (_code, signal) => resolve(signal)));
+    expect(sessionMembers(sid)).toEqual(expect.arrayContaining([sid, grandchild]));
+    await endSession(sid, 300);
+    await waitFor(() => !processExists(grandchild), { what: "grandchild gone" });
+    expect(await exited).toBe("SIGKILL");
     expect(sessionMembers(sid)).toEqual([]);
   });
 });

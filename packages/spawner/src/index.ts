@@ -18,6 +18,7 @@ export { spawnPty } from "./session/pty-session.js";
 export type {
   ActivityChange,
   Disposable,
+  ByteListener,
   OutputListener,
   PtyExit,
   PtySession,

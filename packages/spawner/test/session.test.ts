@@ -88,6 +88,27 @@ describe("spawnPty", () => {
     expect(session.scrollback()).toBe("é🎉 END\r\n");
   });
 
+  it("gives byte subscribers the same output as UTF-8 bytes, each piece made of whole characters", async () => {
+    const session = start({ file: process.execPath, args: [fixture("split-utf8.mjs")], cwd: tmp.path });
+    const pieces: Buffer[] = [];
+    let text = "";
+    session.subscribeBytes((bytes) => {
+      pieces.push(bytes);
+    });
+    session.subscribe((data) => {
+      text += data;
+    });
+    await session.exited;
+    for (const piece of pieces) expect(new TextDecoder("utf-8", { fatal: true }).decode(piece)).not.toContain("\uFFFD");
+    expect(Buffer.concat(pieces).toString("utf8")).toBe("é🎉 END\r\n");
+    expect(text).toBe("é🎉 END\r\n");
+    const replayed: Buffer[] = [];
+    session.subscribeBytes((bytes) => {
+      replayed.push(bytes);
+    }, { replay: true });
+    expect(Buffer.concat(replayed)).toEqual(Buffer.from("é🎉 END\r\n"));
+  });
+
   it("resizes the pty and the screen model", async () => {
     const session = start({ file: process.execPath, args: [fixture("report-size.mjs")], cwd: tmp.path, cols: 90, rows: 20 });
     await waitFor(() => session.scrollback().includes("SIZE 90x20"), { what: "first size" });

@@ -123,7 +123,7 @@ export const terminalSocket: FastifyPluginAsync<WorkspaceRoutesOptions> = async 
             return;
           }
           pty = found;
-          const subscription = found.subscribe((text) => sendFrame(socket, Buffer.from(text, "utf8")), { replay: true });
+          const subscription = found.subscribeBytes((bytes) => sendFrame(socket, bytes), { replay: true });
           // Exit is reported after every byte of output was handed to the subscribers.
           const exit = found.onExit(() => {
             void Promise.resolve().then(() => {

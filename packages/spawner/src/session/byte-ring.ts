@@ -43,11 +43,16 @@ export class ByteRing {
 
   /** Everything kept, as text; a character cut at the front by the limit is left out. */
   text(): string {
+    return this.wholeCharacters().toString("utf8");
+  }
+
+  /** Everything kept from the first whole character on: the bytes behind `text()`. */
+  wholeCharacters(): Buffer {
     const bytes = this.bytes();
     let start = 0;
     // UTF-8 continuation bytes (10xxxxxx) at the front belong to a character that was cut.
     while (start < bytes.length && start < 3 && ((bytes[start] ?? 0) & 0xc0) === 0x80) start++;
-    return bytes.subarray(start).toString("utf8");
+    return bytes.subarray(start);
   }
 
   clear(): void {

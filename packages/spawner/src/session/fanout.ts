@@ -1,8 +1,10 @@
-import type { OutputListener, Subscription } from "./types.js";
+import type { ByteListener, OutputListener, Subscription } from "./types.js";
 
 interface Subscriber {
-  listener: OutputListener;
-  queue: string[];
+  /** Takes text (`text` true) or the UTF-8 bytes as they are. */
+  listener: OutputListener | ByteListener;
+  text: boolean;
+  queue: Buffer[];
   queuedBytes: number;
   inFlightBytes: number;
   busy: boolean;
@@ -25,10 +27,14 @@ export class OutputFanout {
     private readonly onPressure: (behind: boolean) => void,
   ) {}
 
-  add(listener: OutputListener, first?: string): Subscription {
-    const sub: Subscriber = { listener, queue: [], queuedBytes: 0, inFlightBytes: 0, busy: false, active: true };
+  /**
+   * A subscriber of text (`text`) or of bytes; `first` is delivered before any later output.
+   * Output is kept as bytes and decoded once per delivery, for text subscribers only.
+   */
+  add(listener: OutputListener | ByteListener, text: boolean, first?: Buffer): Subscription {
+    const sub: Subscriber = { listener, text, queue: [], queuedBytes: 0, inFlightBytes: 0, busy: false, active: true };
     this.subscribers.add(sub);
-    if (first) this.enqueue(sub, first, Buffer.byteLength(first));
+    if (first && first.length > 0) this.enqueue(sub, first);
     return {
       unsubscribe: () => this.remove(sub),
       get pendingBytes() {
@@ -37,9 +43,9 @@ export class OutputFanout {
     };
   }
 
-  /** Give `data` (`bytes` long in UTF-8) to every subscriber. */
-  push(data: string, bytes: number): void {
-    for (const sub of this.subscribers) this.enqueue(sub, data, bytes);
+  /** Give `chunk` (whole UTF-8 characters) to every subscriber. */
+  push(chunk: Buffer): void {
+    for (const sub of this.subscribers) this.enqueue(sub, chunk);
   }
 
   /** True when some subscriber holds more than the high watermark. */
@@ -63,9 +69,9 @@ export class OutputFanout {
     return true;
   }
 
-  private enqueue(sub: Subscriber, data: string, bytes: number): void {
-    sub.queue.push(data);
-    sub.queuedBytes += bytes;
+  private enqueue(sub: Subscriber, chunk: Buffer): void {
+    sub.queue.push(chunk);
+    sub.queuedBytes += chunk.length;
     if (!sub.busy) this.deliver(sub);
     if (sub.queuedBytes + sub.inFlightBytes > this.high) this.onPressure(true);
   }
@@ -73,13 +79,13 @@ export class OutputFanout {
   private deliver(sub: Subscriber): void {
     while (sub.active && !sub.busy && sub.queue.length > 0) {
       // Whatever queued while the listener was busy goes out as one call.
-      const data = sub.queue.length === 1 ? (sub.queue[0] as string) : sub.queue.join("");
       const bytes = sub.queuedBytes;
+      const data = sub.queue.length === 1 ? (sub.queue[0] as Buffer) : Buffer.concat(sub.queue, bytes);
       sub.queue = [];
       sub.queuedBytes = 0;
       let result: void | Promise<void>;
       try {
-        result = sub.listener(data);
+        result = sub.text ? (sub.listener as OutputListener)(data.toString("utf8")) : (sub.listener as ByteListener)(data);
       } catch {
         this.remove(sub);
         return;

@@ -7,7 +7,7 @@ import { OutputFanout } from "./fanout.js";
 import { checkCwd, checkExecutable, ptyEnv } from "./launch-check.js";
 import { ScreenModel } from "./screen-model.js";
 import { installTailDrain } from "./tail-drain.js";
-import type { ActivityChange, Disposable, OutputListener, PtyExit, PtySession, PtySessionOptions, Subscription } from "./types.js";
+import type { ActivityChange, ByteListener, Disposable, OutputListener, PtyExit, PtySession, PtySessionOptions, Subscription } from "./types.js";
 import { splitUtf8 } from "./utf8-split.js";
 
 const DEFAULT_COLS = 120;
@@ -203,7 +203,11 @@ class NodePtySession implements PtySession {
 
   subscribe(listener: OutputListener, options: { replay?: boolean } = {}): Subscription {
     // Taken in the same turn as the subscription starts, so replay and live output meet exactly.
-    return this.fanout.add(listener, options.replay ? this.ring.text() : undefined);
+    return this.fanout.add(listener, true, options.replay ? this.ring.wholeCharacters() : undefined);
+  }
+
+  subscribeBytes(listener: ByteListener, options: { replay?: boolean } = {}): Subscription {
+    return this.fanout.add(listener, false, options.replay ? this.ring.wholeCharacters() : undefined);
   }
 
   onExit(listener: (exit: PtyExit) => void): Disposable {
@@ -258,7 +262,7 @@ class NodePtySession implements PtySession {
     this.ring.append(complete);
     if (this.disposed) return;
     this.model.write(complete);
-    this.fanout.push(complete.toString("utf8"), complete.length);
+    this.fanout.push(complete);
     if (this.timed) {
       this.lastOutputAt = performance.now();
       this.setActivity("busy");

@@ -52,6 +52,13 @@ export interface PtyExit {
  */
 export type OutputListener = (data: string) => void | Promise<void>;
 
+/**
+ * Receives live output as UTF-8 bytes, cut only between characters, with the same pacing rules
+ * as {@link OutputListener}. For consumers that pass bytes on (a socket) and would otherwise
+ * decode and re-encode them. The buffer is the listener's to keep, not to modify.
+ */
+export type ByteListener = (data: Buffer) => void | Promise<void>;
+
 /** A live output subscription. */
 export interface Subscription {
   unsubscribe(): void;
@@ -104,6 +111,8 @@ export interface PtySession {
   scrollback(): string;
   /** Live output; with `replay`, the scrollback comes first, with no gap or overlap. */
   subscribe(listener: OutputListener, options?: { replay?: boolean }): Subscription;
+  /** The same as `subscribe`, with the output as UTF-8 bytes. */
+  subscribeBytes(listener: ByteListener, options?: { replay?: boolean }): Subscription;
   onExit(listener: (exit: PtyExit) => void): Disposable;
   onActivity(listener: (change: ActivityChange) => void): Disposable;
   /** Called after each screen reading (with a classifier), changed or not. */

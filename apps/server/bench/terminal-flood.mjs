@@ -107,7 +107,7 @@ const rawRate = median(results.raw.map(rate));
 const serverRate = median(results.server.map(rate));
 const stall = (list) => Math.max(...list.map((r) => r.loop.maxMs));
 const rows = [
-  ["path", "median MiB/s", "min MiB/s", "max MiB/s", "ratio to raw", "MiB received", "last byte -> end ms", "loop delay p99 ms", "loop delay max ms"],
+  ["path", "median MiB/s", "min MiB/s", "max MiB/s", "ratio to raw", "MiB received", "last byte -> end ms", "server CPU ms/MiB", "loop delay p99 ms", "loop delay max ms"],
   ...[
     ["node-pty onData (raw)", results.raw, rawRate],
     ["WS /api/agents/:id/terminal", results.server, serverRate],
@@ -119,6 +119,7 @@ const rows = [
     med / rawRate,
     median(list.map((r) => r.bytes / 1024 / 1024)),
     median(list.map((r) => r.endMs - r.ms)),
+    median(list.map((r) => r.loop.cpuMs / (r.bytes / 1024 / 1024))),
     median(list.map((r) => r.loop.p99Ms)),
     stall(list),
   ]),

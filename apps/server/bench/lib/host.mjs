@@ -20,6 +20,8 @@ function loadNodePty() {
 }
 
 const maxAgents = Number(process.env.BENCH_MAX_AGENTS ?? 20);
+// A built dashboard to serve (the dashboard's own benchmarks); none by default.
+const dashboardDir = process.env.BENCH_DASHBOARD_DIR || null;
 const COLS = 100;
 const ROWS = 30;
 
@@ -34,7 +36,7 @@ const workspace = await createWorkspace({ dataDir, maxAgents, cols: COLS, rows: 
 const app = await buildServer({
   token,
   workspace,
-  dashboardDir: null,
+  dashboardDir,
   routes: (scope) => {
     // The baseline of benchmark 2: a bare POST behind the same security layer, one write and
     // one fdatasync, answered with a small JSON body like the message route.
@@ -57,8 +59,17 @@ const rssSampler = setInterval(() => {
   rssMax = Math.max(rssMax, process.memoryUsage().rss);
 }, 250);
 
+/** This process's CPU time (user + system) since the last reset of the loop monitor. */
+let cpuSince = process.cpuUsage();
+function resetLoop() {
+  loop.reset();
+  cpuSince = process.cpuUsage();
+}
+
 function loopStats() {
+  const { user, system } = process.cpuUsage(cpuSince);
   return {
+    cpuMs: (user + system) / 1000,
     maxMs: loop.max / 1e6,
     p99Ms: loop.percentile(99) / 1e6,
     p50Ms: loop.percentile(50) / 1e6,
@@ -98,7 +109,7 @@ function rawPty({ file, args, ready, trigger }) {
       }
       seen += data;
       if (seen.includes(ready)) {
-        loop.reset();
+        resetLoop();
         start = performance.now();
         term.write(trigger);
       }
@@ -107,10 +118,65 @@ function rawPty({ file, args, ready, trigger }) {
   });
 }
 
+/**
+ * Spawn `file args` in a pty; once `ready` is in its output type `arm`, and once `armed` is,
+ * type each of `keys`, `gapMs` after the echo of the one before came back (`open` + the key
+ * in the output). Resolves with the key -> echo times in ms after typing `close`, which ends
+ * the program. `untilMs` bounds the run: keys not typed by then are left out.
+ */
+function rawEcho({ file, args, ready, arm, armed, keys, open, close, gapMs, untilMs }) {
+  nodePty ??= loadNodePty();
+  return new Promise((resolve) => {
+    const term = nodePty.spawn(file, args, { name: "xterm-256color", cols: COLS, rows: ROWS, cwd: project, env: process.env });
+    const times = [];
+    let seen = "";
+    let phase = "starting";
+    let index = 0;
+    let typedAt = 0;
+    let tail = "";
+    let deadline = Infinity;
+    const type = () => {
+      if (index >= keys.length || performance.now() > deadline) {
+        phase = "closing";
+        term.write(close);
+        return;
+      }
+      typedAt = performance.now();
+      term.write(keys[index]);
+    };
+    term.onData((data) => {
+      if (phase === "starting" || phase === "arming") {
+        seen += data;
+        if (phase === "starting" && seen.includes(ready)) {
+          phase = "arming";
+          seen = "";
+          term.write(arm);
+        } else if (phase === "arming" && seen.includes(armed)) {
+          phase = "typing";
+          deadline = performance.now() + untilMs;
+          setTimeout(type, gapMs);
+        }
+        return;
+      }
+      if (phase !== "typing") return;
+      // The echo may straddle two reads: keep the end of the one before.
+      const text = tail + data;
+      tail = text.slice(-8);
+      if (!text.includes(`${open}${keys[index]}`)) return;
+      times.push(performance.now() - typedAt);
+      tail = "";
+      index++;
+      setTimeout(type, gapMs);
+    });
+    term.onExit(() => resolve(times));
+  });
+}
+
 const commands = {
   raw: (message) => rawPty(message),
+  rawEcho: (message) => rawEcho(message),
   loopReset: () => {
-    loop.reset();
+    resetLoop();
     return null;
   },
   loopRead: () => loopStats(),

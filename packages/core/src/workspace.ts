@@ -2,6 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import {
   ClustrError,
+  LIMITS,
   PERMISSION_ORDER,
   SpawnAgentBodySchema,
   isEnded,
@@ -421,23 +422,24 @@ export class Workspace {
 
   /**
    * Who changed each path of `cwd` since `since`, from the file-change log: the agents the log
-   * attributed the change to, or "user" when no agent ran there at the time.
+   * attributed the change to, or "user" when no agent ran there at the time. The store picks
+   * the events inside `cwd` from that time on; a page is still read at a time so a folder
+   * with a long history never loads at once.
    */
   private changedBy(cwd: string, since: string): (path: string) => string[] {
     const byPath = new Map<string, Set<string>>();
-    let after = 0;
-    for (;;) {
-      const page = this.store.fileEvents.list({ after, limit: 10_000 });
+    const limit = LIMITS.listMaxLimit;
+    for (let after = 0; ; ) {
+      const page = this.store.fileEvents.list({ cwd, since, after, limit });
       for (const event of page) {
-        if (event.at < since) continue;
+        // Stored under the innermost watched folder: `cwd` itself, one inside it, or one around it.
         const rel = relative(cwd, join(event.cwd, event.path)).split("\\").join("/");
-        if (rel.startsWith("..") || isAbsolute(rel)) continue;
         const set = byPath.get(rel) ?? new Set<string>();
         if (event.agentIds.length === 0) set.add("user");
         for (const agentId of event.agentIds) set.add(agentId);
         byPath.set(rel, set);
       }
-      if (page.length < 10_000) break;
+      if (page.length < limit) break;
       after = page.at(-1)!.id;
     }
     return (path) => [...(byPath.get(path) ?? ["user"])];

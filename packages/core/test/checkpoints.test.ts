@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeTempDir, waitFor, type TempDir } from "@clustr/test-utils";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -81,5 +81,37 @@ describe("agents sharing a folder", () => {
     expect(byPath["u.txt"]).toEqual(["user"]);
     // The second agent's checkpoint was taken after the first started, so it does not see its own start as a change.
     expect((await workspace.diff(second.id)).map((f) => f.path)).toEqual(["s.txt", "u.txt"]);
+  });
+});
+
+describe("who changed what, from the file log", () => {
+  it("counts only changes since the checkpoint, including those logged by a watcher of the folder around it", async () => {
+    const app = join(project.path, "app");
+    mkdirSync(app);
+    writeFileSync(join(app, "a.txt"), "original\n");
+    const shell = { kind: "command" as const, command: "bash", args: ["--norc", "--noprofile"] };
+    const outer = workspace.spawn({ ...shell, name: "outer", cwd: project.path, task: "echo pre > app/a.txt; echo outer-ready" });
+    await waitFor(() => workspace.listFileEvents({ agent: outer.id }).some((e) => e.path === "app/a.txt"), { timeoutMs: 30_000, what: "outer's early edit logged" });
+
+    // The inner agent's checkpoint comes after the outer agent's edit of a.txt.
+    const inner = workspace.spawn({ ...shell, name: "inner", cwd: app, task: "echo inner-ready" });
+    await waitFor(() => workspace.get(inner.id)?.status === "running", { timeoutMs: 30_000, what: "inner running" });
+    await workspace.kill(inner.id);
+
+    // With the inner folder no longer watched, the outer folder's watcher logs app/b.txt.
+    await workspace.input(outer.id, "echo later > app/b.txt; echo outer-done");
+    await waitFor(() => workspace.listFileEvents({ agent: outer.id }).some((e) => e.cwd === project.path && e.path === "app/b.txt"), {
+      timeoutMs: 30_000,
+      what: "b.txt logged by the outer folder",
+    });
+    await workspace.kill(outer.id);
+    // Nobody watches now: a.txt's only logged change is the outer agent's, from before the checkpoint.
+    writeFileSync(join(app, "a.txt"), "by hand\n");
+
+    const preview = await workspace.rollback(inner.id, { preview: true });
+    expect(preview.changed).toEqual([
+      { path: "a.txt", status: "modified", changedBy: ["user"] },
+      { path: "b.txt", status: "added", changedBy: [outer.id] },
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { AgentIdSchema, FileEventKindSchema, type FileEvent, type FileEventKind } from "@clustr/protocol";
+import { dirname, isAbsolute, resolve } from "node:path";
 import type { Database } from "better-sqlite3";
-import { and, asc, eq, gt, sql } from "drizzle-orm";
+import { and, asc, eq, gt, gte, lt, or, sql, type SQL } from "drizzle-orm";
 import type { StoreDatabase } from "./database.js";
 import { ensure, parse, toClustrError } from "./errors.js";
 import { pageBounds, type ListOptions } from "./list-options.js";
@@ -20,13 +21,28 @@ export interface NewFileEvent {
   at?: string;
 }
 
+/** Options of {@link FileEventsRepository.list}: the paged list's, plus place and time. */
+export interface FileEventListOptions extends ListOptions {
+  /**
+   * Only changes inside this absolute folder: events stored for it or for a folder under it,
+   * and events of a folder that contains it whose path lies inside it (the watcher stores a
+   * change once, under the innermost watched folder).
+   */
+  cwd?: string;
+  /** Only events at or after this ISO 8601 time. */
+  since?: string;
+}
+
 /** The log of file changes. */
 export interface FileEventsRepository {
   insert(event: NewFileEvent): FileEvent;
   /** Insert all in one transaction: all or none. */
   insertMany(events: readonly NewFileEvent[]): FileEvent[];
-  /** Oldest first; `agent` keeps events attributed to that agent id; `after` is an event id. */
-  list(options?: ListOptions): FileEvent[];
+  /**
+   * Oldest first; `agent` keeps events attributed to that agent id; `after` is an event id;
+   * `cwd` and `since` keep events inside a folder and from a time on. Filters combine.
+   */
+  list(options?: FileEventListOptions): FileEvent[];
 }
 
 const columns = {
@@ -54,6 +70,47 @@ function validate(event: NewFileEvent, i: number | undefined): Required<NewFileE
   return { cwd: event.cwd, path: event.path, kind, agentIds, at };
 }
 
+type PageParams = {
+  after: number;
+  limit: number;
+  agent?: string;
+  since?: string;
+  cwd?: string;
+  inside?: string;
+  below?: string;
+  ancestors?: string;
+};
+
+/**
+ * The folder filter as index-friendly conditions over absolute POSIX paths. Under `C`, a path
+ * starts with `C/`: it sorts from `C/` up to, not including, `C0` ('0' follows '/'), a range
+ * the `(cwd, at)` index serves. A containing folder's events are found by its exact `cwd` (the
+ * ancestors come as a JSON list) and kept when `cwd/path` falls in that range.
+ */
+function insideFolder(): SQL | undefined {
+  const inside = sql.placeholder("inside");
+  const below = sql.placeholder("below");
+  const location = sql`(CASE WHEN ${fileEvents.cwd} = '/' THEN '' ELSE ${fileEvents.cwd} END || '/' || ${fileEvents.path})`;
+  return or(
+    eq(fileEvents.cwd, sql.placeholder("cwd")),
+    and(gte(fileEvents.cwd, inside), lt(fileEvents.cwd, below)),
+    and(
+      sql`${fileEvents.cwd} IN (SELECT value FROM json_each(${sql.placeholder("ancestors")}))`,
+      sql`${location} >= ${inside}`,
+      sql`${location} < ${below}`,
+    ),
+  );
+}
+
+/** The placeholders of {@link insideFolder} for the folder `cwd`. */
+function folderBounds(cwd: string): { cwd: string; inside: string; below: string; ancestors: string } {
+  const folder = resolve(cwd);
+  const ancestors: string[] = [];
+  for (let child = folder, dir = dirname(folder); dir !== child; child = dir, dir = dirname(dir)) ancestors.push(dir);
+  const prefix = folder === "/" ? "" : folder;
+  return { cwd: folder, inside: `${prefix}/`, below: `${prefix}0`, ancestors: JSON.stringify(ancestors) };
+}
+
 export function createFileEventsRepository(db: StoreDatabase, sqlite: Database): FileEventsRepository {
   const events = <P extends Record<string, unknown>>(query: BuiltQuery) => new CompiledQuery<Row, P>(sqlite, query, KEYS);
   const insertEvent = new CompiledQuery<{ id: number }, { cwd: string; path: string; kind: string; agentIds: string; at: string }>(
@@ -74,18 +131,26 @@ export function createFileEventsRepository(db: StoreDatabase, sqlite: Database):
     sqlite,
     db.insert(fileEventAgents).values({ eventId: sql.placeholder("eventId"), agentId: sql.placeholder("agentId") }),
   );
-  const page = events<{ after: number; limit: number }>(
-    db.select(columns).from(fileEvents).where(gt(fileEvents.id, sql.placeholder("after"))).orderBy(asc(fileEvents.id)).limit(sql.placeholder("limit")),
-  );
-  const pageForAgent = events<{ agent: string; after: number; limit: number }>(
-    db
-      .select(columns)
-      .from(fileEventAgents)
-      .innerJoin(fileEvents, eq(fileEvents.id, fileEventAgents.eventId))
-      .where(and(eq(fileEventAgents.agentId, sql.placeholder("agent")), gt(fileEventAgents.eventId, sql.placeholder("after"))))
-      .orderBy(asc(fileEventAgents.eventId))
-      .limit(sql.placeholder("limit")),
-  );
+  // One statement per combination of filters, prepared when first used.
+  const pages = new Map<string, CompiledQuery<Row, PageParams>>();
+  const pageFor = (agent: boolean, cwd: boolean, since: boolean): CompiledQuery<Row, PageParams> => {
+    const key = `${agent}${cwd}${since}`;
+    let query = pages.get(key);
+    if (query) return query;
+    const filters = [cwd ? insideFolder() : undefined, since ? gte(fileEvents.at, sql.placeholder("since")) : undefined];
+    const built = agent
+      ? db
+          .select(columns)
+          .from(fileEventAgents)
+          .innerJoin(fileEvents, eq(fileEvents.id, fileEventAgents.eventId))
+          .where(and(eq(fileEventAgents.agentId, sql.placeholder("agent")), gt(fileEventAgents.eventId, sql.placeholder("after")), ...filters))
+          .orderBy(asc(fileEventAgents.eventId))
+          .limit(sql.placeholder("limit"))
+      : db.select(columns).from(fileEvents).where(and(gt(fileEvents.id, sql.placeholder("after")), ...filters)).orderBy(asc(fileEvents.id)).limit(sql.placeholder("limit"));
+    query = events<PageParams>(built);
+    pages.set(key, query);
+    return query;
+  };
 
   const write = (event: Required<NewFileEvent>): FileEvent => {
     const agentIds = JSON.stringify(event.agentIds);
@@ -120,8 +185,15 @@ export function createFileEventsRepository(db: StoreDatabase, sqlite: Database):
 
     list(options = {}) {
       const { after, limit } = pageBounds(options);
-      if (options.agent === undefined) return page.all({ after, limit }).map(toEvent);
-      return pageForAgent.all({ agent: options.agent, after, limit }).map(toEvent);
+      const { agent, cwd, since } = options;
+      if (cwd !== undefined) ensure(typeof cwd === "string" && isAbsolute(cwd), "cwd must be an absolute path", "cwd");
+      if (since !== undefined) ensure(typeof since === "string" && !Number.isNaN(Date.parse(since)), "since must be an ISO 8601 time", "since");
+      const params: PageParams = { after, limit };
+      if (agent !== undefined) params.agent = agent;
+      // Stored times are `toISOString` text, so the bound is compared in the same form.
+      if (since !== undefined) params.since = new Date(since).toISOString();
+      const query = pageFor(agent !== undefined, cwd !== undefined, since !== undefined);
+      return query.all(cwd === undefined ? params : { ...params, ...folderBounds(cwd) }).map(toEvent);
     },
   };
 }

@@ -99,7 +99,8 @@ export const fileEvents = sqliteTable(
     agentIds: text("agent_ids").notNull(),
     at: text("at").notNull(),
   },
-  (t) => [index("file_events_cwd_idx").on(t.cwd, t.id)],
+  // Serves `list`'s folder and time filters: equal or ranged `cwd`, then `at` from a time on.
+  (t) => [index("file_events_cwd_at_idx").on(t.cwd, t.at)],
 );
 
 /**

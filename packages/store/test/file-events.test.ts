@@ -53,4 +53,45 @@ describe("file events repository", () => {
     );
     expect(store.fileEvents.list()).toEqual([]);
   });
+
+  it("lists the events inside a folder: its own, its subfolders', and a containing folder's under it", () => {
+    const own = store.fileEvents.insert({ cwd: "/w/app", path: "a.ts", kind: "add", agentIds: [] });
+    const nested = store.fileEvents.insert({ cwd: "/w/app/lib", path: "b.ts", kind: "add", agentIds: [] });
+    const fromParent = store.fileEvents.insert({ cwd: "/w", path: "app/c.ts", kind: "change", agentIds: [] });
+    const fromRoot = store.fileEvents.insert({ cwd: "/", path: "w/app/d/e.ts", kind: "change", agentIds: [] });
+    // Neighbours whose names share the prefix, and the parent's own files, stay out.
+    store.fileEvents.insert({ cwd: "/w/app-2", path: "a.ts", kind: "add", agentIds: [] });
+    store.fileEvents.insert({ cwd: "/w/app.old", path: "a.ts", kind: "add", agentIds: [] });
+    store.fileEvents.insert({ cwd: "/w", path: "app-2/c.ts", kind: "add", agentIds: [] });
+    store.fileEvents.insert({ cwd: "/w", path: "app", kind: "add", agentIds: [] });
+    store.fileEvents.insert({ cwd: "/w", path: "top.ts", kind: "add", agentIds: [] });
+    expect(store.fileEvents.list({ cwd: "/w/app" })).toEqual([own, nested, fromParent, fromRoot]);
+    expect(store.fileEvents.list({ cwd: "/w/app/" })).toEqual([own, nested, fromParent, fromRoot]);
+    expect(store.fileEvents.list({ cwd: "/w/app/lib" })).toEqual([nested]);
+    expect(store.fileEvents.list({ cwd: "/" })).toHaveLength(9);
+    expect(store.fileEvents.list({ cwd: "/w/app", after: nested.id, limit: 1 })).toEqual([fromParent]);
+  });
+
+  it("lists the events from a time on, combined with the folder and agent filters", () => {
+    const at = (s: number) => `2026-03-01T10:00:0${s}.000Z`;
+    const early = store.fileEvents.insert({ cwd: "/p", path: "a", kind: "add", agentIds: ["aaaa1111"], at: at(1) });
+    const onTime = store.fileEvents.insert({ cwd: "/p", path: "b", kind: "add", agentIds: ["aaaa1111"], at: at(2) });
+    const elsewhere = store.fileEvents.insert({ cwd: "/q", path: "c", kind: "add", agentIds: ["aaaa1111"], at: at(3) });
+    // Stored out of time order: the filter is on `at`, not on insertion order.
+    const late = store.fileEvents.insert({ cwd: "/p", path: "d", kind: "add", agentIds: [], at: at(4) });
+    const backdated = store.fileEvents.insert({ cwd: "/p", path: "e", kind: "add", agentIds: ["aaaa1111"], at: at(0) });
+    expect(store.fileEvents.list({ since: at(2) })).toEqual([onTime, elsewhere, late]);
+    // Any ISO 8601 spelling of the instant is compared as the stored form.
+    expect(store.fileEvents.list({ since: "2026-03-01T12:00:02+02:00" })).toEqual([onTime, elsewhere, late]);
+    expect(store.fileEvents.list({ cwd: "/p", since: at(2) })).toEqual([onTime, late]);
+    expect(store.fileEvents.list({ cwd: "/p", since: at(2), agent: "aaaa1111" })).toEqual([onTime]);
+    expect(store.fileEvents.list({ cwd: "/p", agent: "aaaa1111" })).toEqual([early, onTime, backdated]);
+    expect(store.fileEvents.list({ since: at(5) })).toEqual([]);
+  });
+
+  it("rejects a relative folder and a time that is not one", () => {
+    store.fileEvents.insert({ cwd: "/p", path: "a", kind: "add", agentIds: [] });
+    expect(() => store.fileEvents.list({ cwd: "p" })).toThrow(expect.objectContaining({ code: "validation_failed", data: { field: "cwd" } }));
+    expect(() => store.fileEvents.list({ since: "yesterday" })).toThrow(expect.objectContaining({ code: "validation_failed", data: { field: "since" } }));
+  });
 });

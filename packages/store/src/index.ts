@@ -4,7 +4,7 @@ export type { StoreDatabase } from "./database.js";
 export type { AgentsRepository, AgentInternals, AgentPatch, NewAgent } from "./agents-repository.js";
 export type { MessagesRepository, NewMessage } from "./messages-repository.js";
 export type { ContextRepository, ContextWrite } from "./context-repository.js";
-export type { FileEventsRepository, NewFileEvent } from "./file-events-repository.js";
+export type { FileEventsRepository, FileEventListOptions, NewFileEvent } from "./file-events-repository.js";
 export type { CheckpointsRepository, NewCheckpoint } from "./checkpoints-repository.js";
 export type { ListOptions } from "./list-options.js";
 export { MIGRATIONS_FOLDER } from "./migrate.js";

@@ -1,0 +1,399 @@
+// The terminal flood as a user sees it: an agent's output travelling pty -> server ->
+// WebSocket -> the dashboard's Terminal view -> xterm.js in headless Chromium, measured in the
+// page, against node-pty reading the same program in the server process, in the same run.
+//
+// 1. Throughput. A command agent prints READY, waits for a line holding FLOOD, writes
+//    BENCH_MB MiB of 80-byte lines as fast as the pty takes them, and exits. FLOOD is typed
+//    through the page (keys into xterm); the page counts the bytes in xterm's write callbacks
+//    (parsed into its buffer) from the Enter keydown to the last one. The raw variant spawns
+//    the same program with node-pty in the server process and counts `onData` from typing
+//    FLOOD to the last byte. Rounds alternate between the two.
+// 2. Echo latency during a flood. An agent in raw mode echoes each typed letter as `<letter>`
+//    while a second process floods the same pty (at BENCH_ECHO_RATE MiB/s, and flat out). The
+//    page times keydown -> the echo parsed into xterm's buffer, one key at a time; the raw
+//    variant times node-pty write -> echo in `onData`.
+//
+// The dashboard's terminal pane reports parsed chunks to `window.__clustrTerminalStats` when a
+// page installs it (src/lib/terminal-flow.ts); this script installs it before the page loads.
+import { existsSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { expectStatus, httpClient, machineNote, median, printTable, quantile, sleep, startHost, waitUntil } from "../../server/bench/lib/client.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const BUILD_DIR = resolve(here, "..", "build");
+const SERVER_DIST = resolve(here, "..", "..", "server", "dist", "index.js");
+const CHROMIUM = process.env.BENCH_CHROMIUM ?? "/usr/bin/chromium";
+const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
+
+const SIZE_MB = Number(process.env.BENCH_MB ?? 16);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const KEYS = Number(process.env.BENCH_KEYS ?? 100);
+const ECHO_RATE_MB = Number(process.env.BENCH_ECHO_RATE ?? 1);
+// Pause between a key's echo and the next key, like a person typing fast.
+const KEY_GAP_MS = 30;
+// One echo variant stops typing after this long, so that a backlog of seconds cannot make the
+// run endless; the table says how many keys were measured.
+const ECHO_VARIANT_MS = Number(process.env.BENCH_ECHO_MS ?? 15_000);
+const GOAL_RATIO = 0.8;
+const GOAL_ECHO_P99_MS = 50;
+const HOOK = "__clustrTerminalStats";
+// BENCH_PAGE_PROFILE=<file.cpuprofile>: a V8 CPU profile of the page during the browser flood
+// rounds, written there (open it in Chromium's DevTools), and its top functions printed.
+const PAGE_PROFILE = process.env.BENCH_PAGE_PROFILE;
+
+const FLOOD = `
+const total = Number(process.argv[1]) * 1024 * 1024;
+const chunk = Buffer.from(("x".repeat(79) + "\\n").repeat(800));
+let typed = "";
+process.stdin.setEncoding("utf8");
+process.stdin.on("data", (data) => {
+  typed += data;
+  if (!typed.includes("FLOOD")) return;
+  process.stdin.pause();
+  // A tty stdout is written synchronously: every byte is out when the loop ends.
+  for (let sent = 0; sent < total; sent += chunk.length) process.stdout.write(chunk);
+  process.exit(0);
+});
+process.stdout.write("READY\\n");
+`;
+
+// The flooding writer of benchmark 2: 80-byte lines, flat out (rate 0) or rate MiB/s in 10 ms
+// slices, until it is killed.
+const FLOODER = `
+const rate = Number(process.argv[1]) * 1024 * 1024;
+const line = "y".repeat(79) + "\\n";
+if (rate === 0) {
+  const chunk = Buffer.from(line.repeat(800));
+  for (;;) process.stdout.write(chunk);
+}
+const slice = Buffer.from(line.repeat(Math.max(1, Math.round(rate / 100 / 80))));
+setInterval(() => process.stdout.write(slice), 10);
+`;
+
+// Raw mode, so that each key arrives alone. Until ECHO is typed (the task text the server
+// types at start is ignored too) it only waits; then it starts the flooder on the same tty,
+// says ARMED, echoes each lowercase letter as "<letter>" and ends on Q.
+const ECHOER = `
+const { spawn } = require("node:child_process");
+const rate = process.argv[1];
+const flooder = process.argv[2];
+process.stdin.setRawMode(true);
+let typed = "";
+let child = null;
+process.stdin.on("data", (data) => {
+  if (!child) {
+    typed += data.toString("latin1");
+    if (!typed.includes("ECHO")) return;
+    child = spawn(process.execPath, ["-e", flooder, rate], { stdio: ["ignore", "inherit", "inherit"] });
+    process.stdout.write("ARMED\\r\\n");
+    return;
+  }
+  for (const byte of data) {
+    if (byte >= 0x61 && byte <= 0x7a) process.stdout.write("<" + String.fromCharCode(byte));
+    else if (byte === 0x51) {
+      child.kill("SIGKILL");
+      process.exit(0);
+    }
+  }
+});
+process.stdout.write("READY\\r\\n");
+`;
+
+function checkPrerequisites() {
+  if (!existsSync(join(BUILD_DIR, "index.html"))) throw new Error(`no dashboard build in ${BUILD_DIR}: run pnpm build first`);
+  if (!existsSync(SERVER_DIST)) throw new Error(`clustr-ai is not built (${SERVER_DIST}): run pnpm build first`);
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: apt-get install -y chromium`);
+}
+
+/**
+ * Installed in the page before it loads: counts what each terminal pane parsed, when, how much
+ * was still waiting in xterm, the keydowns, and the `<letter>` echoes.
+ */
+function installHook(name) {
+  const keys = [];
+  const agents = {};
+  const stats = {
+    keys,
+    agents,
+    // Output the pane dropped while catching up (its socket was closed for falling behind).
+    skipped(id, bytes) {
+      if (agents[id]) agents[id].skipped += bytes;
+    },
+    parsed(id, chunk, pending) {
+      const now = performance.now();
+      const a = (agents[id] ??= { bytes: 0, chunks: 0, skipped: 0, first: 0, last: 0, lastWall: 0, maxPending: 0, text: "", echo: false, open: false, echoes: [] });
+      const bytes = typeof chunk === "string" ? chunk.length : chunk.byteLength;
+      if (!a.first) a.first = now;
+      a.bytes += bytes;
+      a.chunks++;
+      a.last = now;
+      a.lastWall = Date.now();
+      if (pending > a.maxPending) a.maxPending = pending;
+      const view = typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk;
+      // The start of the output, to find READY and ARMED in it.
+      if (a.text.length < 4096) a.text += new TextDecoder().decode(view.subarray(0, 4096));
+      if (!a.echo) return;
+      // An echo is "<" and the letter; the two may come in different chunks.
+      let from = 0;
+      if (a.open && view.length > 0) {
+        a.echoes.push({ key: String.fromCharCode(view[0]), at: now });
+        a.open = false;
+        from = 1;
+      }
+      for (let i = view.indexOf(0x3c, from); i >= 0; i = view.indexOf(0x3c, i + 1)) {
+        if (i + 1 < view.length) a.echoes.push({ key: String.fromCharCode(view[i + 1]), at: now });
+        else a.open = true;
+      }
+    },
+  };
+  globalThis[name] = stats;
+  globalThis.addEventListener("keydown", (event) => keys.push({ key: event.key, at: performance.now() }), true);
+}
+
+async function spawnAgent(host, client, name, args) {
+  const { agent } = expectStatus(
+    await client.request("POST", "/api/agents", host.token, { name, kind: "command", command: process.execPath, args, cwd: host.project, task: "wait" }),
+    201,
+    `spawn ${name}`,
+  );
+  // Running means the task was typed: the program is up and waiting.
+  await waitUntil(async () => {
+    const { status, error } = (await client.request("GET", `/api/agents/${agent.id}`, host.token)).body.agent;
+    if (status === "failed" || status === "done") throw new Error(`agent ${name} ${status}: ${JSON.stringify(error)}`);
+    return status === "running";
+  }, `${name} running`);
+  return agent;
+}
+
+async function agentEnded(host, client, id) {
+  return waitUntil(async () => {
+    const { agent } = (await client.request("GET", `/api/agents/${id}`, host.token)).body;
+    return agent.endedAt ? agent : undefined;
+  }, "the agent's end", 120_000);
+}
+
+/** Open the agent's terminal in the Terminal view and wait until its output starts with `marker`. */
+async function openTerminal(page, agent, marker) {
+  await page.getByRole("tab", { name: "Terminal" }).click();
+  const picker = page.getByRole("combobox", { name: "Open terminal" });
+  await waitUntil(async () => (await picker.locator(`option[value="${agent.id}"]`).count()) > 0, `${agent.name} in the terminal picker`, 30_000);
+  await picker.selectOption(agent.id);
+  await page.waitForFunction(([name, id, text]) => globalThis[name].agents[id]?.text.includes(text), [HOOK, agent.id, marker], { timeout: 30_000, polling: 20 });
+  const pane = page.getByRole("group", { name: `Terminal of ${agent.name}` });
+  await pane.click();
+  return pane;
+}
+
+async function closeTerminal(page, agent) {
+  await page.getByRole("button", { name: `Close terminal of ${agent.name}` }).click();
+}
+
+async function rawFlood(host) {
+  return host.call("raw", { file: process.execPath, args: ["-e", FLOOD, String(SIZE_MB)], ready: "READY", trigger: "FLOOD\r" });
+}
+
+async function browserFlood(host, client, page, round) {
+  const agent = await spawnAgent(host, client, `flood-${round}`, ["-e", FLOOD, String(SIZE_MB)]);
+  await openTerminal(page, agent, "READY");
+  await page.keyboard.type("FLOOD");
+  await sleep(100);
+  // Count from here: the scrollback and the echo of FLOOD are not part of the flood.
+  await page.evaluate(([name, id]) => {
+    const a = globalThis[name].agents[id];
+    Object.assign(a, { bytes: 0, chunks: 0, skipped: 0, maxPending: 0 });
+  }, [HOOK, agent.id]);
+  await page.keyboard.press("Enter");
+  const ended = await agentEnded(host, client, agent.id);
+  // Then until the page has parsed everything: nothing new for a second.
+  let seen = -1;
+  for (;;) {
+    const now = await page.evaluate(([name, id]) => globalThis[name].agents[id].bytes, [HOOK, agent.id]);
+    if (now === seen) break;
+    seen = now;
+    await sleep(1000);
+  }
+  const result = await page.evaluate(([name, id]) => {
+    const { keys, agents } = globalThis[name];
+    const enter = keys.filter((k) => k.key === "Enter").at(-1);
+    const a = agents[id];
+    return { bytes: a.bytes, chunks: a.chunks, skipped: a.skipped, ms: a.last - enter.at, maxPending: a.maxPending, lastWall: a.lastWall };
+  }, [HOOK, agent.id]);
+  await closeTerminal(page, agent);
+  // How long after the program's exit was recorded the page still parsed its output: time the
+  // output spent queued past the server's flow control (in the socket and the browser).
+  return { ...result, afterExitMs: result.lastWall - Date.parse(ended.endedAt) };
+}
+
+function echoKeys() {
+  return Array.from({ length: KEYS }, (_, i) => String.fromCharCode(0x61 + (i % 26)));
+}
+
+async function rawEcho(host, rate) {
+  return host.call("rawEcho", {
+    file: process.execPath,
+    args: ["-e", ECHOER, String(rate), FLOODER],
+    ready: "READY",
+    arm: "ECHO",
+    armed: "ARMED",
+    keys: echoKeys(),
+    open: "<",
+    close: "Q",
+    gapMs: KEY_GAP_MS,
+    untilMs: ECHO_VARIANT_MS,
+  });
+}
+
+async function browserEcho(host, client, page, rate, round) {
+  const agent = await spawnAgent(host, client, `echo-${round}`, ["-e", ECHOER, String(rate), FLOODER]);
+  await openTerminal(page, agent, "READY");
+  await page.keyboard.type("ECHO");
+  await page.waitForFunction(([name, id]) => globalThis[name].agents[id].text.includes("ARMED"), [HOOK, agent.id], { timeout: 30_000, polling: 20 });
+  await page.evaluate(([name, id]) => {
+    const stats = globalThis[name];
+    stats.keys.length = 0;
+    Object.assign(stats.agents[id], { echo: true, open: false, echoes: [], maxPending: 0, skipped: 0 });
+  }, [HOOK, agent.id]);
+  const keys = echoKeys();
+  const deadline = performance.now() + ECHO_VARIANT_MS;
+  let typed = 0;
+  for (const key of keys) {
+    if (performance.now() > deadline) break;
+    await page.keyboard.press(key);
+    typed++;
+    await page.waitForFunction(([name, id, n]) => globalThis[name].agents[id].echoes.length >= n, [HOOK, agent.id, typed], { timeout: 60_000, polling: 5 });
+    await sleep(KEY_GAP_MS);
+  }
+  await page.keyboard.press("Q");
+  const { times, maxPending, skipped } = await page.evaluate(([name, id]) => {
+    const stats = globalThis[name];
+    const a = stats.agents[id];
+    const downs = stats.keys.filter((k) => /^[a-z]$/.test(k.key));
+    return {
+      times: a.echoes.map((echo, i) => {
+        if (downs[i]?.key !== echo.key) throw new Error(`echo ${i} is '${echo.key}', key was '${downs[i]?.key}'`);
+        return echo.at - downs[i].at;
+      }),
+      maxPending: a.maxPending,
+      skipped: a.skipped,
+    };
+  }, [HOOK, agent.id]);
+  await agentEnded(host, client, agent.id);
+  await closeTerminal(page, agent);
+  return { times, maxPending, skipped };
+}
+
+/** The functions where the page spent most of its own time, from a V8 CPU profile. */
+function printProfile(profile) {
+  const self = new Map();
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const deltas = profile.timeDeltas;
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const node = byId.get(id);
+    const { functionName, url, lineNumber } = node.callFrame;
+    const key = `${functionName || "(anonymous)"} ${url.split("/").at(-1) ?? ""}:${lineNumber + 1}`;
+    const ms = (deltas[i] ?? 0) / 1000;
+    total += ms;
+    self.set(key, (self.get(key) ?? 0) + ms);
+  });
+  const rows = [...self].sort((a, b) => b[1] - a[1]).slice(0, 15);
+  printTable(`page CPU profile during the browser flood rounds (self time, ${(total / 1000).toFixed(1)} s sampled; ${PAGE_PROFILE})`, [["function", "self ms", "share"], ...rows.map(([key, ms]) => [key, ms, `${((ms / total) * 100).toFixed(1)}%`])], 0);
+}
+
+checkPrerequisites();
+const note = await machineNote();
+const started = performance.now();
+const host = await startHost({ BENCH_MAX_AGENTS: String(2 * ROUNDS + 10), BENCH_DASHBOARD_DIR: BUILD_DIR });
+const client = httpClient(host.port);
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+const flood = { raw: [], browser: [] };
+const echo = [];
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.addInitScript(installHook, HOOK);
+  const page = await context.newPage();
+  await page.goto(`http://127.0.0.1:${host.port}/?token=${host.token}`);
+  await page.getByRole("tablist", { name: "Views" }).waitFor({ timeout: 20_000 });
+
+  await rawFlood(host); // warm up node, the page cache and node-pty
+  const cdp = PAGE_PROFILE ? await context.newCDPSession(page) : undefined;
+  if (cdp) {
+    await cdp.send("Profiler.enable");
+    await cdp.send("Profiler.setSamplingInterval", { interval: 1000 });
+    await cdp.send("Profiler.start");
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternate the order too, so neither variant always runs on the warmer machine.
+    if (round % 2 === 0) {
+      flood.raw.push(await rawFlood(host));
+      flood.browser.push(await browserFlood(host, client, page, round));
+    } else {
+      flood.browser.push(await browserFlood(host, client, page, round));
+      flood.raw.push(await rawFlood(host));
+    }
+  }
+
+  if (cdp) {
+    const { profile } = await cdp.send("Profiler.stop");
+    writeFileSync(PAGE_PROFILE, JSON.stringify(profile));
+    printProfile(profile);
+  }
+
+  let round = 0;
+  for (const rate of [ECHO_RATE_MB, 0]) {
+    const label = rate === 0 ? "flat out" : `${rate} MiB/s`;
+    const order = round % 2 === 0 ? ["raw", "browser"] : ["browser", "raw"];
+    const entry = { label };
+    for (const variant of order) {
+      if (variant === "raw") entry.raw = { times: await rawEcho(host, rate), maxPending: NaN, skipped: NaN };
+      else entry.browser = await browserEcho(host, client, page, rate, round);
+    }
+    echo.push(entry);
+    round++;
+  }
+  await context.close();
+} finally {
+  await browser.close();
+  client.close();
+  await host.close();
+}
+
+const MiB = 1024 * 1024;
+const rate = (r) => r.bytes / MiB / (r.ms / 1000);
+const rawRate = median(flood.raw.map(rate));
+const browserRate = median(flood.browser.map(rate));
+printTable(`1. pty output into xterm in the page: ${SIZE_MB} MiB from node, ${ROUNDS} rounds each, alternating (${note})`, [
+  ["path", "median MiB/s", "min MiB/s", "max MiB/s", "ratio to raw", "MiB received", "MiB dropped by the pane", "max pending in xterm KiB", "parsed after exit ms"],
+  ["node-pty onData (raw, server process)", rawRate, Math.min(...flood.raw.map(rate)), Math.max(...flood.raw.map(rate)), 1, median(flood.raw.map((r) => r.bytes / MiB)), NaN, NaN, NaN],
+  [
+    "xterm write callbacks (page)",
+    browserRate,
+    Math.min(...flood.browser.map(rate)),
+    Math.max(...flood.browser.map(rate)),
+    browserRate / rawRate,
+    median(flood.browser.map((r) => r.bytes / MiB)),
+    median(flood.browser.map((r) => r.skipped / MiB)),
+    median(flood.browser.map((r) => r.maxPending / 1024)),
+    median(flood.browser.map((r) => r.afterExitMs)),
+  ],
+]);
+
+const echoRows = [["flood", "path", "keys", "p50 ms", "p99 ms", "max ms", "p99 ratio to raw", "max pending in xterm KiB", "MiB dropped by the pane"]];
+for (const { label, raw, browser: page } of echo) {
+  const rawP99 = quantile(raw.times, 0.99);
+  for (const [name, r] of [["node-pty (raw)", raw], ["keydown -> xterm buffer (page)", page]]) {
+    const p99 = quantile(r.times, 0.99);
+    echoRows.push([label, name, r.times.length, quantile(r.times, 0.5), p99, Math.max(...r.times), p99 / rawP99, r.maxPending / 1024, r.skipped / MiB]);
+  }
+}
+printTable(`2. key -> echo while another process floods the same pty, ${KEYS} keys at most (${ECHO_VARIANT_MS / 1000} s) per row, ${KEY_GAP_MS} ms apart`, echoRows);
+
+const ratio = browserRate / rawRate;
+console.log(`goal: xterm receives >= ${GOAL_RATIO * 100}% of raw -> ${(ratio * 100).toFixed(0)}% ${ratio >= GOAL_RATIO ? "met" : `NOT met (short by ${((GOAL_RATIO - ratio) * 100).toFixed(0)} points)`}`);
+for (const { label, browser: page } of echo) {
+  const p99 = quantile(page.times, 0.99);
+  console.log(`goal: echo p99 <= ${GOAL_ECHO_P99_MS} ms during a ${label} flood -> ${p99.toFixed(1)} ms ${p99 <= GOAL_ECHO_P99_MS ? "met" : `NOT met (over by ${(p99 - GOAL_ECHO_P99_MS).toFixed(1)} ms)`}${page.times.length < KEYS ? ` (${page.times.length} of ${KEYS} keys in ${ECHO_VARIANT_MS / 1000} s)` : ""}`);
+}
+console.log(`run took ${((performance.now() - started) / 1000).toFixed(0)} s`);

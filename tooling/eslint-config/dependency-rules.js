@@ -51,8 +51,14 @@ export const dependencyRules = [
     files: ["packages/bridge/src/**/*.ts"],
     rules: { "no-console": "error" },
   },
-  restrict(["apps/dashboard/src/**/*.ts", "apps/dashboard/test/**/*.ts"], [
+  restrict(["apps/dashboard/src/**/*.ts"], [
     workspaceBan(["@clustr/protocol"], "The dashboard imports only @clustr/protocol from the workspace."),
+    { group: ["better-sqlite3", "drizzle-orm", "node-pty", "fastify", "@fastify/*"], message: "The dashboard runs in the browser." },
+  ]),
+  // The browser tests drive real agent CLIs on a fake model: they may use the e2e tooling, never
+  // the packages the dashboard itself must not reach.
+  restrict(["apps/dashboard/test/**/*.ts"], [
+    workspaceBan(["@clustr/protocol", "@clustr/e2e-tools"], "The dashboard's tests import only @clustr/protocol and @clustr/e2e-tools from the workspace."),
     { group: ["better-sqlite3", "drizzle-orm", "node-pty", "fastify", "@fastify/*"], message: "The dashboard runs in the browser." },
   ]),
 ];

@@ -1,101 +1,26 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { ChildProcess } from "node:child_process";
+import type { Browser, Page } from "playwright-core";
+import {
+  CORE_ENTRY,
+  VIEWS,
+  checkPrerequisites,
+  drawnEdges,
+  launchBrowser,
+  openDashboard as openPage,
+  snap,
+  startServer,
+  startWorkspaceServer,
+  stopServer,
+  type Started,
+} from "./browser-harness.js";
 
-// The built dashboard in a real Chromium, served by the real clustr-ai server (started in a
-// child process from its build, with this package's fresh build as its dashboard folder).
-const here = fileURLToPath(new URL(".", import.meta.url));
-
-/** Screenshots of each view, kept as test artifacts (test-artifacts/ is not committed). */
-const artifacts = resolve(here, "../../../test-artifacts/dashboard");
-async function snap(page: Page, name: string): Promise<void> {
-  mkdirSync(artifacts, { recursive: true });
-  const file = join(artifacts, `${name}.png`);
-  await page.screenshot({ path: file });
-  expect(readFileSync(file).subarray(1, 4).toString("latin1")).toBe("PNG");
-}
-const BUILD_DIR = resolve(here, "../build");
-const SERVER_ENTRY = resolve(here, "../../server/dist/index.js");
-const CORE_ENTRY = resolve(here, "../../../packages/core/dist/index.js");
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-];
-const VIEWS = ["Graph", "Terminal", "Messages", "Context", "Files", "Rules"];
-
-interface Started {
-  url: string;
-  token: string;
-}
-
-function startServer(dataDir: string, projectDir: string): Promise<{ child: ChildProcess; started: Started }> {
-  return runServer(`
-    const m = await import(${JSON.stringify(SERVER_ENTRY)});
-    const command = m.parseCommandLine(["--port", "0", "--no-open", "--data-dir", ${JSON.stringify(dataDir)}], { ...process.env, BROWSER: "none" }, ${JSON.stringify(projectDir)});
-    const running = await m.startServer(command.config, { dashboardDir: ${JSON.stringify(BUILD_DIR)} });
-    process.stdout.write(JSON.stringify({ url: running.info.url, token: running.info.token }) + "\\n");
-    const stop = () => running.close().then(() => process.exit(0));
-    process.on("SIGTERM", stop);
-    process.on("SIGINT", stop);
-  `);
-}
-
-/** The server app over a real workspace (agents, messages, context, rules), listening on a free port. */
-function startWorkspaceServer(dataDir: string, token: string, port = 0): Promise<{ child: ChildProcess; started: Started }> {
-  return runServer(`
-    const { createWorkspace } = await import(${JSON.stringify(CORE_ENTRY)});
-    const { buildServer } = await import(${JSON.stringify(SERVER_ENTRY)});
-    const workspace = await createWorkspace({ dataDir: ${JSON.stringify(dataDir)} });
-    const app = await buildServer({ token: ${JSON.stringify(token)}, workspace, dashboardDir: ${JSON.stringify(BUILD_DIR)} });
-    await app.listen({ port: ${port}, host: "127.0.0.1" });
-    const url = "http://127.0.0.1:" + app.server.address().port;
-    process.stdout.write(JSON.stringify({ url, token: ${JSON.stringify(token)} }) + "\\n");
-    const stop = () => app.close().then(() => workspace.close()).then(() => process.exit(0));
-    process.on("SIGTERM", stop);
-    process.on("SIGINT", stop);
-  `);
-}
-
-function runServer(script: string): Promise<{ child: ChildProcess; started: Started }> {
-  const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] });
-  return new Promise((resolvePromise, reject) => {
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const line = out.split("\n")[0];
-      if (out.includes("\n") && line) resolvePromise({ child, started: JSON.parse(line) as Started });
-    });
-    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
-    child.on("exit", (code) => reject(new Error(`the server exited (${code}) before listening: ${err}`)));
-  });
-}
-
-async function stopServer(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  await exited;
-}
-
-function checkPrerequisites(): void {
-  if (!existsSync(join(BUILD_DIR, "index.html"))) throw new Error(`no dashboard build in ${BUILD_DIR}: run the build first`);
-  if (!existsSync(SERVER_ENTRY)) throw new Error(`clustr-ai is not built (${SERVER_ENTRY}): run pnpm build first`);
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: apt-get install -y chromium`);
-}
-
+// The built dashboard in a real Chromium, served by the real clustr-ai server, with command
+// agents (browser-claude.test.ts runs the same journey with a real Claude Code agent).
 describe("dashboard in a browser, served by clustr-ai", () => {
   let dataDir: string;
   let child: ChildProcess | undefined;
@@ -106,7 +31,7 @@ describe("dashboard in a browser, served by clustr-ai", () => {
     checkPrerequisites();
     dataDir = mkdtempSync(join(tmpdir(), "clustr-dashboard-"));
     ({ child, started } = await startServer(join(dataDir, "data"), dataDir));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+    browser = await launchBrowser();
   }, 60_000);
 
   afterAll(async () => {
@@ -115,13 +40,7 @@ describe("dashboard in a browser, served by clustr-ai", () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }, 30_000);
 
-  async function openDashboard(width = 1280, height = 800): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width, height } });
-    const page = await context.newPage();
-    await page.goto(`${started.url}/?token=${started.token}`);
-    await page.getByRole("tablist", { name: "Views" }).waitFor({ timeout: 20_000 });
-    return page;
-  }
+  const openDashboard = (width = 1280, height = 800): Promise<Page> => openPage(browser, started, { width, height });
 
   it("trades the token in the address for a cookie the page's own calls carry", async () => {
     const page = await openDashboard();
@@ -195,11 +114,8 @@ describe("dashboard in a browser, live over a real workspace", () => {
     mkdirSync(project);
     writeFileSync(join(project, "notes.txt"), "first\n");
     ({ child, started } = await startWorkspaceServer(join(root, "data"), token));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on("dialog", (dialog) => void dialog.accept());
-    await page.goto(`${started.url}/?token=${started.token}`);
-    await page.getByRole("tablist", { name: "Views" }).waitFor({ timeout: 20_000 });
+    browser = await launchBrowser();
+    page = await openPage(browser, started);
   }, 90_000);
 
   afterAll(async () => {
@@ -270,6 +186,11 @@ describe("dashboard in a browser, live over a real workspace", () => {
     await expect.poll(() => row.textContent(), { timeout: 20_000 }).toMatch(/user → worker\s*(queued|delivered|read)\s*hello from the dashboard/);
     await snap(page, "messages");
     await page.getByRole("tab", { name: "Graph" }).click();
+    // The user's message is drawn as an arrow from the user to the worker.
+    const listed = await page.evaluate(() => fetch("/api/agents").then((r) => r.json() as Promise<{ agents: { id: string; name: string }[] }>));
+    const worker = listed.agents.find((a) => a.name === "worker");
+    expect(worker).toBeDefined();
+    await expect.poll(() => drawnEdges(page), { timeout: 20_000 }).toContainEqual({ source: "user", target: worker?.id, type: "message" });
     await snap(page, "graph");
   }, 90_000);
 

@@ -12,8 +12,8 @@ import type { Agent } from "@clustr/protocol";
 import { DONE_TEXT, requireCli, startFakeAnthropic, writeClaudeUserConfig, type E2eCliId, type FakeModelServer, type RecordedRequest } from "@clustr/e2e-tools";
 import { checkPrerequisites, drawnEdges, launchBrowser, openDashboard, snap, startServer, stopServer, type RunningServer } from "./browser-harness.js";
 
-/** The newer of the two Claude Code versions the e2e tooling installs. */
-const CLI: E2eCliId = "claude-2.1.330";
+/** Both Claude Code versions the e2e tooling installs: their screens differ. */
+const CLIS: E2eCliId[] = ["claude-2.1.197", "claude-2.1.330"];
 /** How long a step that waits on the CLI may take on a busy 2-core machine (no timing is asserted). */
 const AGENT_TIMEOUT_MS = 150_000;
 const STEP_TIMEOUT_MS = AGENT_TIMEOUT_MS + 60_000;
@@ -24,7 +24,7 @@ const WRITTEN = "written by lead\n";
 const TYPED = "What did you change?";
 const call = (tool: string, input: Record<string, unknown>): string => `CALL ${tool} ${JSON.stringify(input)}`;
 
-describe(`dashboard in a browser with a real Claude Code agent (${CLI})`, () => {
+describe.each(CLIS)("dashboard in a browser with a real Claude Code agent (%s)", (CLI) => {
   let root: string;
   let project: string;
   let helperDir: string;
@@ -82,6 +82,8 @@ describe(`dashboard in a browser with a real Claude Code agent (${CLI})`, () => 
     if (root) rmSync(root, { recursive: true, force: true });
   }, 60_000);
 
+  /** Screenshots as `claude-<version>-<view>.png`. */
+  const shot = (view: string): Promise<void> => snap(page, `${CLI}-${view}`);
   const agentButton = (name: string) => page.locator("aside.agents").getByRole("button", { name: new RegExp(`^${name}`) });
   const terminalRows = () => page.locator(".xterm").first().locator(".xterm-rows");
 
@@ -146,7 +148,7 @@ describe(`dashboard in a browser with a real Claude Code agent (${CLI})`, () => 
         await dialog.getByRole("button", { name: "Spawn" }).click();
         const progress = page.getByRole("dialog").getByRole("status");
         await expect.poll(() => progress.textContent(), { timeout: 20_000 }).toMatch(/Starting…|Running/);
-        await snap(page, "claude-spawn");
+        await shot("spawn");
         await expect.poll(() => progress.textContent(), { timeout: AGENT_TIMEOUT_MS }).toMatch(/Running.*The task has been handed over/);
         await page.getByRole("dialog").getByRole("button", { name: "Open terminal" }).click();
 
@@ -156,7 +158,7 @@ describe(`dashboard in a browser with a real Claude Code agent (${CLI})`, () => 
         // The scripted turn ends with the model's closing text, which Claude prints.
         await expect.poll(() => terminalRows().textContent(), { timeout: AGENT_TIMEOUT_MS }).toContain(DONE_TEXT);
         await expect.poll(() => agentButton("lead").textContent(), { timeout: AGENT_TIMEOUT_MS }).toMatch(/claude · idle/);
-        await snap(page, "claude-terminal");
+        await shot("terminal");
       }),
     STEP_TIMEOUT_MS,
   );
@@ -187,10 +189,10 @@ describe(`dashboard in a browser with a real Claude Code agent (${CLI})`, () => 
         await expect.poll(() => row.textContent(), { timeout: 30_000 }).toMatch(/lead → helper\s*(queued|delivered|read)\s*hello helper, from lead/);
         // The helper is idle, so the notice is typed into its terminal and the message is delivered.
         await expect.poll(() => row.textContent(), { timeout: 30_000 }).toMatch(/lead → helper\s*delivered/);
-        await snap(page, "claude-messages");
+        await shot("messages");
         await page.getByRole("tab", { name: "Graph" }).click();
         await expect.poll(() => drawnEdges(page), { timeout: 20_000 }).toContainEqual({ source: lead.id, target: helper.id, type: "message" });
-        await snap(page, "claude-graph");
+        await shot("graph");
       }),
     60_000,
   );
@@ -206,7 +208,7 @@ describe(`dashboard in a browser with a real Claude Code agent (${CLI})`, () => 
         await page.getByLabel("Value").fill("ship it today");
         await page.getByRole("button", { name: "Save", exact: true }).click();
         await expect.poll(() => table.textContent(), { timeout: 20_000 }).toMatch(/plan\s*ship it today\s*user\s*2/);
-        await snap(page, "claude-context");
+        await shot("context");
       }),
     60_000,
   );
@@ -222,7 +224,7 @@ describe(`dashboard in a browser with a real Claude Code agent (${CLI})`, () => 
         await expect.poll(() => page.getByRole("tabpanel", { name: "Rules" }).getByRole("status").textContent(), { timeout: 20_000 }).toMatch(
           /The 2 running agents were told/,
         );
-        await snap(page, "claude-rules");
+        await shot("rules");
         // The notice reaches Claude at its idle moment, as a user turn of its own.
         await expect
           .poll(() => turnsOf(lead).some((r) => /^\[clustr\] rules updated \(call get_rules\)/.test(r.view?.userTexts.at(-1) ?? "")), { timeout: AGENT_TIMEOUT_MS })
@@ -240,7 +242,7 @@ describe(`dashboard in a browser with a real Claude Code agent (${CLI})`, () => 
         await page.getByRole("tab", { name: "Files" }).click();
         const files = page.getByRole("tabpanel", { name: "Files" }).locator("tbody");
         await expect.poll(() => files.textContent(), { timeout: 30_000 }).toMatch(/added\s*hello\.txt\s*lead/);
-        await snap(page, "claude-files");
+        await shot("files");
 
         await agentButton("lead").click();
         const panel = page.getByRole("complementary", { name: "Agent details" });
@@ -248,7 +250,7 @@ describe(`dashboard in a browser with a real Claude Code agent (${CLI})`, () => 
         const diff = panel.getByRole("region", { name: "Diff" });
         await expect.poll(() => diff.textContent(), { timeout: 30_000 }).toMatch(/added\s*hello\.txt/i);
         expect(await diff.locator(".patch").first().textContent()).toContain("+written by lead");
-        await snap(page, "claude-diff");
+        await shot("diff");
       }),
     60_000,
   );
@@ -265,7 +267,7 @@ describe(`dashboard in a browser with a real Claude Code agent (${CLI})`, () => 
         await expect.poll(() => panel.getByRole("status").first().textContent(), { timeout: 30_000 }).toMatch(/Rolled back \d+ files?/);
         expect(existsSync(join(project, "hello.txt"))).toBe(false);
         expect(readFileSync(join(project, "README.md"), "utf8")).toBe("# a project\n");
-        await snap(page, "claude-rollback");
+        await shot("rollback");
 
         await panel.getByRole("button", { name: "Undo rollback" }).click();
         await expect.poll(() => panel.getByRole("status").first().textContent(), { timeout: 30_000 }).toMatch(/The rollback was undone/);
@@ -290,7 +292,7 @@ describe(`dashboard in a browser with a real Claude Code agent (${CLI})`, () => 
         await expect.poll(() => answered() !== undefined, { timeout: AGENT_TIMEOUT_MS }).toBe(true);
         expect(answered()?.action).toEqual({ kind: "text", text: DONE_TEXT });
         await expect.poll(() => agentButton("lead").textContent(), { timeout: AGENT_TIMEOUT_MS }).toMatch(/claude · idle/);
-        await snap(page, "claude-typed");
+        await shot("typed");
       }),
     STEP_TIMEOUT_MS,
   );

@@ -79,3 +79,183 @@ export function buildGraph(agents: readonly Agent[], messages: readonly Message[
   if (userNode) nodes.unshift({ id: USER_NODE, label: "user", kind: "user", status: "user", activity: null, depth: 0 });
   return { nodes, edges };
 }
+
+/** A point in the graph's model coordinates. */
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/**
+ * How far the widest node reaches from its position, label included, in model units: every
+ * node gets a cell this size, so no two labels can overlap whatever their text.
+ */
+export interface NodeExtent {
+  left: number;
+  right: number;
+  up: number;
+  down: number;
+}
+
+/** Room between cells, in model units: enough for an edge to pass between two labels. */
+export const CELL_GAP = { x: 14, y: 12 } as const;
+
+// A family block stands apart from its neighbours by this share of a cell.
+const BLOCK_GAP = 0.5;
+
+interface Block {
+  /** The root drawn alone above its descendants, or null for the block of lone nodes. */
+  root: string | null;
+  members: string[];
+}
+
+interface Placed {
+  block: Block;
+  columns: number;
+  /** The root takes the first cell of the grid instead of a row of its own. */
+  inline: boolean;
+  x: number;
+  y: number;
+}
+
+// A root sits on a row of its own above its family unless putting it in the grid lets the
+// drawing grow by more than this factor (in a narrow panel a row for one node costs too much).
+const INLINE_ROOT_GAIN = 1.15;
+
+/**
+ * Positions for the graph view: each agent with descendants heads a block, its descendants in
+ * a grid below it (breadth first, so children come before grandchildren; in a panel too narrow
+ * for that, the head takes the grid's first cell), and agents without parent or children share
+ * one block at the end. Blocks are packed in rows. The number of grid
+ * columns and the row width are chosen so the whole drawing fits `area` at the largest zoom,
+ * which keeps thirty agents readable in a narrow window as in a wide one. Every node gets a
+ * cell of the same size (`extent` plus {@link CELL_GAP}), so labels never overlap.
+ */
+export function layoutGraph(
+  nodes: readonly GraphNode[],
+  edges: readonly GraphEdge[],
+  extent: NodeExtent,
+  area: { width: number; height: number },
+): Map<string, Point> {
+  const cellW = extent.left + extent.right + CELL_GAP.x;
+  const cellH = extent.up + extent.down + CELL_GAP.y;
+  const blocks = familyBlocks(nodes, edges);
+  const widest = Math.max(1, ...blocks.map((b) => b.members.length + 1));
+  const bestOf = (inline: boolean): { placed: Placed[]; scale: number } | null => {
+    let best: { placed: Placed[]; scale: number } | null = null;
+    for (let columns = 1; columns <= widest; columns++) {
+      const sizes = blocks.map((b) => blockSize(b, columns, inline));
+      const limits = new Set<number>();
+      // Every row width at which the packing changes: the sums of runs of block widths.
+      for (let i = 0; i < sizes.length; i++) {
+        let sum = 0;
+        for (let j = i; j < sizes.length; j++) {
+          sum += (sizes[j]?.width ?? 0) + (j > i ? BLOCK_GAP : 0);
+          limits.add(sum);
+        }
+      }
+      for (const limit of limits) {
+        const { placed, width, height } = packRows(blocks, sizes, columns, inline, limit);
+        const scale = Math.min(area.width / (width * cellW), area.height / (height * cellH));
+        // Ties keep the earlier arrangement: fewer columns, so families read top to bottom.
+        if (!best || scale > best.scale + 1e-9) best = { placed, scale };
+      }
+    }
+    return best;
+  };
+  const above = bestOf(false);
+  const inline = bestOf(true);
+  const best = inline && (!above || inline.scale > above.scale * INLINE_ROOT_GAIN) ? inline : above;
+  const positions = new Map<string, Point>();
+  for (const { block, columns, inline: rootInGrid, x, y } of best?.placed ?? []) {
+    const width = blockSize(block, columns, rootInGrid).width;
+    let top = y;
+    const grid = [...block.members];
+    if (block.root !== null && rootInGrid) grid.unshift(block.root);
+    else if (block.root !== null) {
+      positions.set(block.root, cellCentre(x + (width - 1) / 2, y, cellW, cellH, extent));
+      top += 1;
+    }
+    grid.forEach((id, i) => {
+      const row = Math.floor(i / columns);
+      const inRow = Math.min(columns, grid.length - row * columns);
+      // A short last row is centred under the block.
+      const col = (i % columns) + (width - inRow) / 2;
+      positions.set(id, cellCentre(x + col, top + row, cellW, cellH, extent));
+    });
+  }
+  return positions;
+}
+
+function cellCentre(col: number, row: number, cellW: number, cellH: number, extent: NodeExtent): Point {
+  return { x: col * cellW + CELL_GAP.x / 2 + extent.left, y: row * cellH + CELL_GAP.y / 2 + extent.up };
+}
+
+function familyBlocks(nodes: readonly GraphNode[], edges: readonly GraphEdge[]): Block[] {
+  const ids = new Set(nodes.map((n) => n.id));
+  const children = new Map<string, string[]>();
+  const hasParent = new Set<string>();
+  for (const e of edges) {
+    if (e.type !== "parent" || !ids.has(e.source) || !ids.has(e.target)) continue;
+    children.set(e.source, [...(children.get(e.source) ?? []), e.target]);
+    hasParent.add(e.target);
+  }
+  const blocks: Block[] = [];
+  const lone: string[] = [];
+  const seen = new Set<string>();
+  const family = (root: string): string[] => {
+    const members: string[] = [];
+    seen.add(root);
+    for (let queue = [root], i = 0; i < queue.length; i++) {
+      for (const child of children.get(queue[i] ?? "") ?? []) {
+        if (seen.has(child)) continue;
+        seen.add(child);
+        members.push(child);
+        queue.push(child);
+      }
+    }
+    return members;
+  };
+  for (const n of nodes) {
+    if (hasParent.has(n.id)) continue;
+    if (!children.has(n.id)) {
+      lone.push(n.id);
+      seen.add(n.id);
+      continue;
+    }
+    blocks.push({ root: n.id, members: family(n.id) });
+  }
+  // Parent loops have no root: the first node of each loop heads its family.
+  for (const n of nodes) if (!seen.has(n.id)) blocks.push({ root: n.id, members: family(n.id) });
+  if (lone.length > 0) blocks.push({ root: null, members: lone });
+  return blocks;
+}
+
+function blockSize(block: Block, columns: number, inline: boolean): { width: number; height: number } {
+  const cells = block.members.length + (block.root !== null && inline ? 1 : 0);
+  const width = Math.max(1, Math.min(columns, cells));
+  const rows = Math.ceil(cells / columns);
+  return { width, height: rows + (block.root === null || inline ? 0 : 1) };
+}
+
+function packRows(blocks: Block[], sizes: { width: number; height: number }[], columns: number, inline: boolean, limit: number): { placed: Placed[]; width: number; height: number } {
+  const placed: Placed[] = [];
+  let x = 0;
+  let y = 0;
+  let rowHeight = 0;
+  let width = 0;
+  blocks.forEach((block, i) => {
+    const size = sizes[i] ?? { width: 1, height: 1 };
+    if (x > 0 && x + size.width > limit + 1e-9) {
+      y += rowHeight + BLOCK_GAP;
+      x = 0;
+      rowHeight = 0;
+    }
+    placed.push({ block, columns, inline, x, y });
+    x += size.width;
+    width = Math.max(width, x);
+    x += BLOCK_GAP;
+    rowHeight = Math.max(rowHeight, size.height);
+  });
+  return { placed, width: Math.max(1, width), height: Math.max(1, y + rowHeight) };
+}

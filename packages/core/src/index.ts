@@ -3,4 +3,4 @@ export { AgentRuntime } from "./agent-runtime.js";
 export { EventBus } from "./event-bus.js";
 export { defaultBridgeLauncher } from "./bridge-launcher.js";
 export { sniffImageType } from "./images.js";
-export { FileWatchers, type FileWatchersOptions, GitIgnoreMatcher, type GitIgnoreMatcherOptions } from "./files/index.js";
+export { FileWatchers, type FileWatchersOptions } from "./files/index.js";

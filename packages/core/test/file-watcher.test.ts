@@ -129,6 +129,22 @@ describe("FileWatchers", { timeout: 60_000 }, () => {
     for (const pruned of ["node_modules/other", "build", "src/build"]) expect(later).not.toContain(pruned);
   });
 
+  it("ignores what git ignores where a hand-made matcher went wrong: a reversed range, an open bracket, letter case", async () => {
+    execFileSync("git", ["init", "-q"], { cwd: project.path });
+    // `[z-a]` is not a valid regex class: the watcher's earlier matcher dropped the whole file.
+    write(".gitignore", "[z-a]\n*.log\nx[\n*.TMP\n");
+    await watchers.watch(project.path, A);
+    for (const name of ["z", "app.log", "x[", "a.tmp", "b.TMP"]) write(name);
+    await waitForEvent("x[", "add");
+    await waitForEvent("a.tmp", "add");
+    await settle("sentinel.txt");
+    const expected = execFileSync("git", ["ls-files", "--others", "--exclude-standard"], { cwd: project.path, encoding: "utf8" })
+      .split("\n")
+      .filter((p) => p !== "" && p !== ".gitignore");
+    expect(expected.sort()).toEqual(["a.tmp", "sentinel.txt", "x["]);
+    expect(summary(emitted).sort()).toEqual(expected.map((p) => `add ${p}`));
+  });
+
   it("follows a .gitignore written while watching", async () => {
     await watchers.watch(project.path, A);
     write("pkg/.gitignore", "later.txt\n");

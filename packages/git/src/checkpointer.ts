@@ -191,7 +191,7 @@ export function createCheckpointer(options: CheckpointerOptions): Checkpointer {
     const base = baseSources(folder);
     const known = ignoreRules.get(folder);
     if (known?.baseKey === base.key) return known;
-    const rules = new IgnoreRules(folder, base);
+    const rules = new IgnoreRules(folder, { base });
     ignoreRules.set(folder, rules);
     return rules;
   }

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
-import { homedir } from "node:os";
-import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import ignore, { type Ignore } from "ignore";
+import { globalExcludesFile } from "./excludes-file.js";
 
 /** One source of ignore patterns, matched against paths relative to `base` (top-relative). */
 interface Matcher {
@@ -57,49 +57,19 @@ export function findProjectRepo(folder: string): ProjectRepo | undefined {
   }
 }
 
-/** `core.excludesFile` from a git config text, if set (last one wins, as in git). */
-function excludesFileFrom(config: string | undefined): string | undefined {
-  if (!config) return undefined;
-  let section = "";
-  let found: string | undefined;
-  for (const raw of config.split(/\r?\n/)) {
-    const line = raw.trim();
-    const header = /^\[([^\]\s]+)[^\]]*\]/.exec(line);
-    if (header?.[1]) {
-      section = header[1].toLowerCase();
-      continue;
-    }
-    const kv = /^([A-Za-z0-9-]+)\s*=\s*(.*)$/.exec(line);
-    if (section === "core" && kv?.[1]?.toLowerCase() === "excludesfile" && kv[2] !== undefined) {
-      found = kv[2].replace(/^"(.*)"$/, "$1").trim();
-    }
-  }
-  return found;
+/** The rule sources outside a folder, and a key that changes when any of them does. */
+export interface BaseSources {
+  /** The folder's path relative to the work tree's top ("" at the top or outside git). */
+  prefix: string;
+  key: string;
+  sources: { text: string; base: string }[];
 }
 
-function expandHome(p: string): string {
-  if (p === "~") return homedir();
-  if (p.startsWith("~/")) return join(homedir(), p.slice(2));
-  return p;
-}
-
-/** The `core.excludesFile` git would use: repo config, then global config, then its default. */
-function globalExcludesFile(repo: ProjectRepo | undefined): string {
-  const xdg = process.env.XDG_CONFIG_HOME || join(homedir(), ".config");
-  const configs = [
-    repo ? readText(join(repo.commonDir, "config")) : undefined,
-    readText(join(homedir(), ".gitconfig")),
-    readText(join(xdg, "git", "config")),
-  ];
-  for (const config of configs) {
-    const value = excludesFileFrom(config);
-    if (value) return isAbsolute(expandHome(value)) ? expandHome(value) : resolve(repo?.top ?? homedir(), value);
-  }
-  return join(xdg, "git", "ignore");
-}
-
-/** The rule sources outside the folder itself, and a key that changes when any of them does. */
-export function baseSources(folder: string): { prefix: string; key: string; sources: { text: string; base: string }[] } {
+/**
+ * Read the rule sources outside `folder`: `core.excludesFile` (found through `env`'s HOME and
+ * XDG_CONFIG_HOME), `info/exclude`, and the `.gitignore` files above it in its work tree.
+ */
+export function baseSources(folder: string, env: NodeJS.ProcessEnv = process.env): BaseSources {
   const abs = resolve(folder);
   const repo = findProjectRepo(abs);
   const top = repo?.top ?? abs;
@@ -108,7 +78,7 @@ export function baseSources(folder: string): { prefix: string; key: string; sour
   const add = (text: string | undefined, base: string): void => {
     if (text !== undefined) sources.push({ text, base });
   };
-  add(readText(globalExcludesFile(repo)), "");
+  add(readText(globalExcludesFile(repo, env)), "");
   if (repo) add(readText(join(repo.commonDir, "info", "exclude")), "");
   // .gitignore files of the folder's ancestors inside the work tree apply to it too.
   if (prefix !== "") {
@@ -121,10 +91,27 @@ export function baseSources(folder: string): { prefix: string; key: string; sour
   return { prefix, key: JSON.stringify([prefix, sources]), sources };
 }
 
+// Git compares names case-sensitively unless core.ignoreCase is set, which only a
+// case-insensitive file system calls for; the library's default is the opposite.
+const compile = (text: string): Ignore => ignore({ ignorecase: false }).add(text);
+
+/** Options of {@link IgnoreRules}. */
+export interface IgnoreRulesOptions {
+  /** Where HOME, XDG_CONFIG_HOME and GIT_CONFIG_NOSYSTEM are read from (default: `process.env`). */
+  env?: NodeJS.ProcessEnv;
+  /** The sources outside the folder, when already read with {@link baseSources}. */
+  base?: BaseSources;
+}
+
 /**
  * Git's ignore rules for one folder: `core.excludesFile`, `.git/info/exclude`, and
  * `.gitignore` files at every depth (those above the folder too, up to the work tree's top).
- * Paths are given relative to the folder, with `/` separators.
+ * Outside a git work tree the folder stands for the top, so its `.gitignore` files still
+ * count. Paths are given relative to the folder, with `/` separators.
+ *
+ * A walk from the top asks {@link isIgnored} and reports each listing ({@link noteListing});
+ * a caller meeting paths in any order (a file watcher) asks {@link ignores} and calls
+ * {@link reload} when it sees a `.gitignore` change.
  */
 export class IgnoreRules {
   /** The folder's path relative to the top (work tree top, or the folder itself). */
@@ -133,17 +120,20 @@ export class IgnoreRules {
   /** Each folder's `.gitignore`: its text (undefined: none) and the matcher built from it. */
   private readonly perDir = new Map<string, { text: string | undefined; m: Matcher | null }>();
   private readonly chains = new Map<string, Matcher[]>();
+  /** Answers of {@link ignores} for folders, until a `.gitignore` changes. */
+  private readonly folderAnswers = new Map<string, boolean>();
   /** The text of every rule source outside the folder: equal keys mean equal base rules. */
   readonly baseKey: string;
 
   constructor(
     readonly folder: string,
-    base: ReturnType<typeof baseSources> = baseSources(folder),
+    options: IgnoreRulesOptions = {},
   ) {
+    const base = options.base ?? baseSources(folder, options.env);
     this.prefix = base.prefix;
     this.baseKey = base.key;
     for (const { text, base: baseRel } of base.sources) {
-      if (text.trim() !== "") this.base.push({ base: baseRel, ig: ignore().add(text) });
+      if (text.trim() !== "") this.base.push({ base: baseRel, ig: compile(text) });
     }
   }
 
@@ -152,7 +142,7 @@ export class IgnoreRules {
   }
 
   private loadDir(dir: string, text: string | undefined): Matcher | null {
-    const m = text !== undefined && text.trim() !== "" ? { base: this.topRel(dir), ig: ignore().add(text) } : null;
+    const m = text !== undefined && text.trim() !== "" ? { base: this.topRel(dir), ig: compile(text) } : null;
     this.perDir.set(dir, { text, m });
     return m;
   }
@@ -203,11 +193,41 @@ export class IgnoreRules {
    * chains of matchers rebuilt.
    */
   noteListing(dir: string, hasGitignore: boolean): void {
-    const text = hasGitignore ? readText(join(this.folder, dir, ".gitignore")) : undefined;
+    this.update(dir, hasGitignore ? readText(join(this.folder, dir, ".gitignore")) : undefined);
+  }
+
+  /**
+   * Whether git would ignore `rel` (relative to the folder): the path itself, or a folder
+   * above it, since git never looks inside an ignored folder. For paths met in any order;
+   * answers for folders are remembered until {@link reload}.
+   */
+  ignores(rel: string, isDir: boolean): boolean {
+    for (let end = rel.indexOf("/"); end !== -1; end = rel.indexOf("/", end + 1)) {
+      if (this.folderIgnored(rel.slice(0, end))) return true;
+    }
+    return isDir ? this.folderIgnored(rel) : this.isIgnored(rel, false);
+  }
+
+  /** Read `<dir>/.gitignore` (dir relative to the folder) again: it was written or removed. */
+  reload(dir: string): void {
+    this.update(dir, readText(join(this.folder, dir, ".gitignore")));
+  }
+
+  private folderIgnored(dir: string): boolean {
+    let answer = this.folderAnswers.get(dir);
+    if (answer === undefined) {
+      answer = this.isIgnored(dir, true);
+      this.folderAnswers.set(dir, answer);
+    }
+    return answer;
+  }
+
+  private update(dir: string, text: string | undefined): void {
     const known = this.perDir.get(dir);
     if (known !== undefined && known.text === text) return;
     // Chains exist only for folders whose matchers were loaded: a first load changes none.
     if (known !== undefined) this.chains.clear();
+    this.folderAnswers.clear();
     this.loadDir(dir, text);
   }
 }

@@ -9,3 +9,4 @@ export {
   type ChangedPathsHint,
   type RollbackOptions,
 } from "./checkpointer.js";
+export { IgnoreRules, baseSources, type BaseSources, type IgnoreRulesOptions } from "./ignore-rules.js";

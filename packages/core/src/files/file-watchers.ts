@@ -1,9 +1,9 @@
 import { statSync, type Stats } from "node:fs";
 import { basename, dirname, relative, resolve, sep } from "node:path";
 import { AgentIdSchema, ClustrError, type FileEvent, type FileEventKind } from "@clustr/protocol";
+import { IgnoreRules } from "@clustr/git";
 import type { FileEventsRepository, NewFileEvent } from "@clustr/store";
 import { watch as watchFolder, type FSWatcher } from "chokidar";
-import { GitIgnoreMatcher } from "./ignore-matcher.js";
 import { mergeKinds } from "./merge-kinds.js";
 
 /**
@@ -37,7 +37,8 @@ interface WatchedFolder {
   cwd: string;
   /** Agents running here, in the order they joined. */
   agents: Set<string>;
-  matcher: GitIgnoreMatcher;
+  /** What git would ignore in this folder; the same rules as its checkpoints. */
+  rules: IgnoreRules;
   watcher: FSWatcher;
   ready: Promise<void>;
   readyAtMs: number | undefined;
@@ -59,6 +60,9 @@ interface PendingChange {
 
 const FILE_KINDS: ReadonlySet<string> = new Set<FileEventKind>(["add", "change", "unlink"]);
 
+/** Folder names never watched, whatever the ignore files say. */
+const ALWAYS_IGNORED: ReadonlySet<string> = new Set([".git", "node_modules"]);
+
 const toSlashes = (path: string): string => (sep === "/" ? path : path.split(sep).join("/"));
 
 function contains(folder: string, path: string): boolean {
@@ -66,6 +70,13 @@ function contains(folder: string, path: string): boolean {
 }
 
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
+
+/** Whether `rel` (relative to the folder, `/` separators) is left out of the log. */
+function isIgnored(rules: IgnoreRules, rel: string, isDir: boolean): boolean {
+  if (rel === "" || rel === ".." || rel.startsWith("../")) return false;
+  if (rel.split("/").some((part) => ALWAYS_IGNORED.has(part))) return true;
+  return rules.ignores(rel, isDir);
+}
 
 /**
  * The file-change log's watchers: one chokidar watcher per folder where agents run, shared by
@@ -210,19 +221,19 @@ export class FileWatchers {
   }
 
   private start(cwd: string): WatchedFolder {
-    const matcher = new GitIgnoreMatcher(cwd, this.env === undefined ? {} : { env: this.env });
+    const rules = new IgnoreRules(cwd, this.env === undefined ? {} : { env: this.env });
     const watcher = watchFolder(cwd, {
       ignoreInitial: true,
       // A symlink to a folder elsewhere would pull a whole other tree in; it is logged as a link.
       followSymlinks: false,
       // Called with stats while chokidar reads a folder, so ignored folders are never entered.
-      ignored: (path, stats) => path !== cwd && matcher.ignores(path, stats?.isDirectory() ?? false),
+      ignored: (path, stats) => isIgnored(rules, toSlashes(relative(cwd, path)), stats?.isDirectory() ?? false),
     });
     const now = Date.now();
     const folder: WatchedFolder = {
       cwd,
       agents: new Set(),
-      matcher,
+      rules,
       watcher,
       ready: new Promise<void>((resolveReady) => watcher.once("ready", () => resolveReady())),
       readyAtMs: undefined,
@@ -258,10 +269,10 @@ export class FileWatchers {
     const path = toSlashes(relative(folder.cwd, absolute));
     if (path === "" || path.startsWith("../")) return;
     const now = Date.now();
-    if (basename(absolute) === ".gitignore") folder.matcher.invalidate(dirname(absolute));
+    if (basename(absolute) === ".gitignore") folder.rules.reload(toSlashes(relative(folder.cwd, dirname(absolute))));
     const isFile = FILE_KINDS.has(event);
     // The rules may have changed since chokidar started watching this path.
-    if (folder.matcher.ignoresRelative(path, !isFile)) return;
+    if (isIgnored(folder.rules, path, !isFile)) return;
     this.remember(folder, path, now);
     if (!isFile) return;
     if (this.ownerOf(absolute) !== folder) return;

@@ -3,9 +3,9 @@ import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { makeTempDir, type TempDir } from "@clustr/test-utils";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { GitIgnoreMatcher } from "../src/files/index.js";
+import { IgnoreRules } from "../src/index.js";
 
-// The matcher is checked against git itself: whatever `git ls-files --others
+// The rules are checked against git itself: whatever `git ls-files --others
 // --exclude-standard` lists is what git does not ignore.
 
 let temp: TempDir;
@@ -13,7 +13,7 @@ let env: NodeJS.ProcessEnv;
 
 beforeEach(async () => {
   temp = await makeTempDir("clustr-ignore-");
-  // A home of our own, so the machine's git config plays no part for git or the matcher.
+  // A home of our own, so the machine's git config plays no part for git or the rules.
   const home = join(temp.path, "home");
   mkdirSync(join(home, ".config", "git"), { recursive: true });
   env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, ".config"), GIT_CONFIG_NOSYSTEM: "1" };
@@ -23,7 +23,7 @@ afterEach(async () => {
   await temp.cleanup();
 });
 
-function git(cwd: string, ...args: string[]): string {
+function gitIn(cwd: string, ...args: string[]): string {
   return execFileSync("git", args, { cwd, env, encoding: "utf8" });
 }
 
@@ -126,7 +126,7 @@ const FILES = [
 function makeRepo(): string {
   const repo = join(temp.path, "repo");
   mkdirSync(repo);
-  git(repo, "init", "-q");
+  gitIn(repo, "init", "-q");
   write(repo, RULES);
   write(repo, Object.fromEntries(FILES.map((f) => [f, "x\n"])));
   write(repo, { ".git/info/exclude": "secret*\n" });
@@ -134,7 +134,7 @@ function makeRepo(): string {
 }
 
 function notIgnoredByGit(repo: string, under = ""): string[] {
-  const out = git(join(repo, under), "ls-files", "--others", "--exclude-standard", "-z", "--full-name", ".");
+  const out = gitIn(join(repo, under), "ls-files", "--others", "--exclude-standard", "-z", "--full-name", ".");
   const prefix = under === "" ? "" : `${under}/`;
   return out
     .split("\0")
@@ -143,19 +143,19 @@ function notIgnoredByGit(repo: string, under = ""): string[] {
     .sort();
 }
 
-describe("GitIgnoreMatcher", { timeout: 30_000 }, () => {
+describe("IgnoreRules for paths met in any order", { timeout: 30_000 }, () => {
   it("ignores exactly what git ignores, with core.excludesFile from the repository config", () => {
     const repo = makeRepo();
     const excludes = join(temp.path, "my-excludes");
     writeFileSync(excludes, "*.swp2\nglobal-ignored/\n");
-    git(repo, "config", "core.excludesFile", excludes);
+    gitIn(repo, "config", "core.excludesFile", excludes);
 
     const expected = notIgnoredByGit(repo);
     // The fixture exercises both sides.
     expect(expected).toContain("keep.log");
     expect(expected).not.toContain("z.swp2");
-    const matcher = new GitIgnoreMatcher(repo, { env });
-    const actual = walk(repo).filter((p) => !matcher.ignoresRelative(p, false));
+    const rules = new IgnoreRules(repo, { env });
+    const actual = walk(repo).filter((p) => !rules.ignores(p, false));
     expect(actual).toEqual(expected);
   });
 
@@ -165,50 +165,62 @@ describe("GitIgnoreMatcher", { timeout: 30_000 }, () => {
 
     const expected = notIgnoredByGit(repo);
     expect(expected).not.toContain("global-ignored/f.js");
-    const matcher = new GitIgnoreMatcher(repo, { env });
-    expect(walk(repo).filter((p) => !matcher.ignoresRelative(p, false))).toEqual(expected);
+    const rules = new IgnoreRules(repo, { env });
+    expect(walk(repo).filter((p) => !rules.ignores(p, false))).toEqual(expected);
   });
 
   it("applies the rules of the whole work tree to a folder below its top", () => {
     const repo = makeRepo();
-    const matcher = new GitIgnoreMatcher(join(repo, "sub"), { env });
-    expect(matcher.top).toBe(repo);
+    const rules = new IgnoreRules(join(repo, "sub"), { env });
     const expected = notIgnoredByGit(repo, "sub");
     // `!keep.log` from the top re-includes; `/local` is anchored to sub only.
     expect(expected).toEqual([".gitignore", "code.js", "keep.log", "notes.txt", "x/local/f.js"]);
-    expect(walk(join(repo, "sub")).filter((p) => !matcher.ignoresRelative(p, false))).toEqual(expected);
+    expect(walk(join(repo, "sub")).filter((p) => !rules.ignores(p, false))).toEqual(expected);
   });
 
-  it("checks absolute paths, folders by their trailing-slash rules, and always ignores .git and node_modules", () => {
+  it("checks folders by their trailing-slash rules, and whatever lies inside an ignored folder", () => {
     const repo = makeRepo();
-    const matcher = new GitIgnoreMatcher(repo, { env });
-    expect(matcher.ignores(join(repo, "dist"), true)).toBe(true);
-    expect(matcher.ignores(join(repo, "dist"), false)).toBe(false);
-    expect(matcher.ignores(join(repo, "node_modules"), true)).toBe(true);
-    expect(matcher.ignores(join(repo, "src", "node_modules", "x.js"), false)).toBe(true);
-    expect(matcher.ignores(join(repo, ".git", "config"), false)).toBe(true);
-    expect(matcher.ignores(repo, true)).toBe(false);
-    expect(matcher.ignores(join(temp.path, "elsewhere.log"), false)).toBe(false);
+    const rules = new IgnoreRules(repo, { env });
+    expect(rules.ignores("dist", true)).toBe(true);
+    expect(rules.ignores("dist", false)).toBe(false);
+    // `!out/keep.txt` cannot re-include a file of an ignored folder: git never looks inside.
+    expect(rules.ignores("out/keep.txt", false)).toBe(true);
+    expect(rules.ignores("src/dist/deeper/x.js", false)).toBe(true);
+    expect(rules.ignores("src/index.ts", false)).toBe(false);
   });
 
   it("uses .gitignore files in a folder that is not a git repository", () => {
     const folder = join(temp.path, "plain");
     write(folder, { ".gitignore": "*.log\n", "nested/.gitignore": "local/\n" });
-    const matcher = new GitIgnoreMatcher(folder, { env });
-    expect(matcher.top).toBe(folder);
-    expect(matcher.ignoresRelative("a.log", false)).toBe(true);
-    expect(matcher.ignoresRelative("nested/local/x.js", false)).toBe(true);
-    expect(matcher.ignoresRelative("local/x.js", false)).toBe(false);
-    expect(matcher.ignoresRelative("a.js", false)).toBe(false);
+    const rules = new IgnoreRules(folder, { env });
+    expect(rules.ignores("a.log", false)).toBe(true);
+    expect(rules.ignores("nested/local/x.js", false)).toBe(true);
+    expect(rules.ignores("local/x.js", false)).toBe(false);
+    expect(rules.ignores("a.js", false)).toBe(false);
   });
 
-  it("sees a changed .gitignore once told to invalidate", () => {
+  it("sees a changed .gitignore once told to reload it", () => {
     const folder = join(temp.path, "plain");
     write(folder, { "pkg/.gitignore": "" });
-    const matcher = new GitIgnoreMatcher(folder, { env });
-    expect(matcher.ignoresRelative("pkg/later.txt", false)).toBe(false);
+    const rules = new IgnoreRules(folder, { env });
+    expect(rules.ignores("pkg/later.txt", false)).toBe(false);
     writeFileSync(join(folder, "pkg", ".gitignore"), "later.txt\n");
-    matcher.invalidate(join(folder, "pkg"));
-    expect(matcher.ignoresRelative("pkg/later.txt", false)).toBe(true);
+    rules.reload("pkg");
+    expect(rules.ignores("pkg/later.txt", false)).toBe(true);
+  });
+
+  it("agrees with git on letter case, reversed ranges, classes and brackets left open", () => {
+    const folder = join(temp.path, "cases");
+    mkdirSync(folder);
+    gitIn(folder, "init", "-q");
+    write(folder, { ".gitignore": ["*.LOG", "[z-a]", "[[:digit:]]x.txt", "x[", "y[]", "*.tmp", ""].join("\n") });
+    const names = ["a.log", "a.LOG", "z", "a", "1x.txt", "ax.txt", "x[", "y[]", "t.tmp", "t.TMP"];
+    write(folder, Object.fromEntries(names.map((name) => [name, "x\n"])));
+    const expected = notIgnoredByGit(folder);
+    // Both sides of each rule are present: case counts, `[z-a]` still matches its first
+    // letter, and an open bracket matches nothing.
+    expect(expected).toEqual([".gitignore", "a", "a.log", "ax.txt", "t.TMP", "x[", "y[]"]);
+    const rules = new IgnoreRules(folder, { env });
+    expect(walk(folder).filter((p) => !rules.ignores(p, false))).toEqual(expected);
   });
 });

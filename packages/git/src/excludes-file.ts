@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 
-function readText(file: string): string | undefined {
+/** A file's text, or undefined when it cannot be read (most often: it does not exist). */
+export function readText(file: string): string | undefined {
   try {
     return readFileSync(file, "utf8");
   } catch {

@@ -1,7 +1,7 @@
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import ignore, { type Ignore } from "ignore";
-import { globalExcludesFile } from "./excludes-file.js";
+import { globalExcludesFile, readText } from "./excludes-file.js";
 
 /** One source of ignore patterns, matched against paths relative to `base` (top-relative). */
 interface Matcher {
@@ -24,14 +24,6 @@ export interface ProjectRepo {
 function withCommonDir(top: string, gitdir: string): ProjectRepo {
   const common = readText(join(gitdir, "commondir"))?.trim();
   return { top, gitdir, commonDir: common ? resolve(gitdir, common) : gitdir };
-}
-
-function readText(file: string): string | undefined {
-  try {
-    return readFileSync(file, "utf8");
-  } catch {
-    return undefined;
-  }
 }
 
 /** Find the git work tree holding `folder` (the folder itself or an ancestor), if any. */

@@ -196,11 +196,25 @@ describe("the Graph view with thirty live agents", () => {
         { timeout: 30_000 },
       )
       .toEqual([31, LEADS.length * HELPERS_PER_LEAD, SENDS.length + 1]);
-    // Two frames: a resize is laid out in the next animation frame.
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-    const g = await geometry(page);
-    if (!g) throw new Error("the graph is gone");
-    return g;
+    // Settled: a resize is laid out in the next animation frame, and an agent's label that
+    // grows (busy while a notice is typed into it) can lay the graph out again.
+    let previous = "";
+    let settled: Geometry | null = null;
+    await expect
+      .poll(
+        async () => {
+          await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+          settled = await geometry(page);
+          const now = JSON.stringify(settled);
+          const same = now === previous;
+          previous = now;
+          return same;
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(true);
+    if (!settled) throw new Error("the graph is gone");
+    return settled;
   }
 
   function checkReadable(g: Geometry, minZoom: number): void {

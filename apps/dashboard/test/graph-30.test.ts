@@ -255,6 +255,8 @@ describe("the Graph view with thirty live agents", () => {
     page = await openDashboard(browser, server?.started ?? { url: "", token: "" }, { width: 1280, height: 800 });
     const g = await drawn();
     checkReadable(g, 1);
+    // The canvas is an image to screen readers; its name counts the agents, not the user's node.
+    expect(await page.getByRole("img", { name: /^Graph of 30 agents/ }).count()).toBe(1);
     await snap(page, "graph-30-wide");
 
     await clickOpens(helperName("lead-storage", 6), "lead-storage");

@@ -73,6 +73,28 @@ describe("flow control", () => {
     expect(maxPending).toBeLessThanOrEqual(HIGH + 128 * 1024);
   });
 
+  it("keeps a byte subscriber's buffer intact until its promise settles, while more output queues", { timeout: 60_000 }, async () => {
+    // Numbered lines make any overwritten or reordered byte show in the joined result.
+    const file = join(tmp.path, "numbered.txt");
+    const lines = Array.from({ length: 20_000 }, (_, i) => `line ${String(i).padStart(6, "0")} ${"é".repeat(20)}\n`);
+    writeFileSync(file, lines.join(""));
+    session = spawnPty({ file: "cat", args: [file], cwd: tmp.path });
+    const copies: Buffer[] = [];
+    let joinedDeliveries = 0;
+    session.subscribeBytes(async (bytes) => {
+      const before = Buffer.from(bytes);
+      // Output keeps arriving and queuing while this delivery is held.
+      await sleep(5);
+      expect(bytes.equals(before)).toBe(true);
+      if (bytes.length > 8 * 1024) joinedDeliveries++;
+      copies.push(before);
+    });
+    await session.exited;
+    expect(Buffer.concat(copies).toString("utf8")).toBe(lines.join("").replaceAll("\n", "\r\n"));
+    // Deliveries really were joined from several pty reads (the path that reuses a buffer).
+    expect(joinedDeliveries).toBeGreaterThan(0);
+  });
+
   it("does not let a subscriber that throws hold the pty", async () => {
     const file = join(tmp.path, "mid.txt");
     writeFileSync(file, "q".repeat(512 * 1024) + "DONE");

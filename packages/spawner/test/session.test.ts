@@ -93,7 +93,7 @@ describe("spawnPty", () => {
     const pieces: Buffer[] = [];
     let text = "";
     session.subscribeBytes((bytes) => {
-      pieces.push(bytes);
+      pieces.push(Buffer.from(bytes));
     });
     session.subscribe((data) => {
       text += data;

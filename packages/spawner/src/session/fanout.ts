@@ -1,10 +1,15 @@
 import type { ByteListener, OutputListener, Subscription } from "./types.js";
 
+/** Room for a typical batch of pty reads, so that the buffer seldom grows. */
+const MIN_SCRATCH_BYTES = 64 * 1024;
+
 interface Subscriber {
   /** Takes text (`text` true) or the UTF-8 bytes as they are. */
   listener: OutputListener | ByteListener;
   text: boolean;
   queue: Buffer[];
+  /** Where queued chunks are joined, reused from one delivery to the next. */
+  scratch: Buffer | undefined;
   queuedBytes: number;
   inFlightBytes: number;
   busy: boolean;
@@ -32,7 +37,7 @@ export class OutputFanout {
    * Output is kept as bytes and decoded once per delivery, for text subscribers only.
    */
   add(listener: OutputListener | ByteListener, text: boolean, first?: Buffer): Subscription {
-    const sub: Subscriber = { listener, text, queue: [], queuedBytes: 0, inFlightBytes: 0, busy: false, active: true };
+    const sub: Subscriber = { listener, text, queue: [], scratch: undefined, queuedBytes: 0, inFlightBytes: 0, busy: false, active: true };
     this.subscribers.add(sub);
     if (first && first.length > 0) this.enqueue(sub, first);
     return {
@@ -80,7 +85,7 @@ export class OutputFanout {
     while (sub.active && !sub.busy && sub.queue.length > 0) {
       // Whatever queued while the listener was busy goes out as one call.
       const bytes = sub.queuedBytes;
-      const data = sub.queue.length === 1 ? (sub.queue[0] as Buffer) : Buffer.concat(sub.queue, bytes);
+      const data = this.join(sub, bytes);
       sub.queue = [];
       sub.queuedBytes = 0;
       let result: void | Promise<void>;
@@ -108,9 +113,25 @@ export class OutputFanout {
     this.settle();
   }
 
+  /**
+   * The queued chunks as one buffer. During a flood a delivery joins a few dozen pty reads; a
+   * fresh buffer for each cost more than the pty reads themselves here (new memory is touched
+   * page by page), so they are joined into a buffer kept for the next delivery. That is safe:
+   * a text subscriber gets a decoded copy, and a byte subscriber's buffer is only promised to
+   * stay as it is until its listener returns or its promise settles, before the next delivery.
+   */
+  private join(sub: Subscriber, bytes: number): Buffer {
+    if (sub.queue.length === 1) return sub.queue[0] as Buffer;
+    if (!sub.scratch || sub.scratch.length < bytes) sub.scratch = Buffer.allocUnsafe(Math.max(bytes, MIN_SCRATCH_BYTES));
+    let at = 0;
+    for (const chunk of sub.queue) at += chunk.copy(sub.scratch, at);
+    return sub.scratch.subarray(0, bytes);
+  }
+
   private remove(sub: Subscriber): void {
     if (!sub.active) return;
     sub.active = false;
+    sub.scratch = undefined;
     sub.queue = [];
     sub.queuedBytes = 0;
     sub.inFlightBytes = 0;

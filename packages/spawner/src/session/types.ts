@@ -55,7 +55,9 @@ export type OutputListener = (data: string) => void | Promise<void>;
 /**
  * Receives live output as UTF-8 bytes, cut only between characters, with the same pacing rules
  * as {@link OutputListener}. For consumers that pass bytes on (a socket) and would otherwise
- * decode and re-encode them. The buffer is the listener's to keep, not to modify.
+ * decode and re-encode them. The buffer is lent, not given: it stays as it is until the listener
+ * returns or, when it returns a promise, until that settles; later output may reuse it, so a
+ * listener that keeps the bytes longer copies them.
  */
 export type ByteListener = (data: Buffer) => void | Promise<void>;
 

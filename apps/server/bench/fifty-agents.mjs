@@ -6,7 +6,7 @@
 // event latency — from the send's 200 at the client to `message.created` at a WS client.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { expectStatus, httpClient, loadWs, machineNote, printTable, quantile, sleep, startHost, waitUntil } from "./lib/client.mjs";
+import { expectStatus, httpClient, machineNote, openEvents, printTable, quantile, sleep, startHost, waitUntil } from "./lib/client.mjs";
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
@@ -15,7 +15,6 @@ const GOAL_RSS_MB = 300;
 const GOAL_P99_MS = 50;
 
 const note = await machineNote();
-const WebSocket = await loadWs();
 const host = await startHost({ BENCH_MAX_AGENTS: String(AGENTS + 10) });
 const client = httpClient(host.port, AGENTS * 2);
 const sentAt = new Map(); // message id -> {start, response}
@@ -28,14 +27,7 @@ let loop;
 let spawnMs;
 let requests = 0;
 try {
-  events = new WebSocket(`ws://127.0.0.1:${host.port}/api/events`, { headers: { authorization: `Bearer ${host.token}` } });
-  await new Promise((resolve, reject) => {
-    events.once("open", resolve);
-    events.once("error", reject);
-  });
-  events.on("message", (data) => {
-    const at = performance.now();
-    const event = JSON.parse(data.toString("utf8"));
+  events = await openEvents(host, (event, at) => {
     if (event.type === "message.created") arrivedAt.set(event.data.message.id, at);
   });
 

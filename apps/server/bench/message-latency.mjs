@@ -2,14 +2,13 @@
 // reaches a client of `WS /api/events`, against a bare HTTP round trip plus one fdatasync (a
 // trivial POST route in the same server process, behind the same security layer, from the
 // same keep-alive client). One request at a time; the variants alternate in chunks.
-import { expectStatus, httpClient, loadWs, machineNote, median, printTable, quantile, startHost, waitUntil } from "./lib/client.mjs";
+import { expectStatus, httpClient, machineNote, median, openEvents, printTable, quantile, startHost, waitUntil } from "./lib/client.mjs";
 
 const CHUNKS = Number(process.env.BENCH_CHUNKS ?? 20);
 const CHUNK = Number(process.env.BENCH_CHUNK ?? 25);
 const GOAL = 2;
 
 const note = await machineNote();
-const WebSocket = await loadWs();
 const host = await startHost();
 const client = httpClient(host.port, 1);
 const samples = { send: [], sendResponse: [], fsync: [] };
@@ -25,14 +24,7 @@ try {
 
   const arrivals = new Map(); // body -> arrival time
   const waiters = new Map(); // body -> resolve
-  events = new WebSocket(`ws://127.0.0.1:${host.port}/api/events`, { headers: { authorization: `Bearer ${host.token}` } });
-  await new Promise((resolve, reject) => {
-    events.once("open", resolve);
-    events.once("error", reject);
-  });
-  events.on("message", (data) => {
-    const at = performance.now();
-    const event = JSON.parse(data.toString("utf8"));
+  events = await openEvents(host, (event, at) => {
     if (event.type !== "message.created") return;
     const body = event.data.message.body;
     arrivals.set(body, at);

@@ -17,6 +17,24 @@ export async function loadWs() {
   return mod.default ?? mod.WebSocket;
 }
 
+/**
+ * Open `WS /api/events` as the user; `onEvent(event, at)` gets each parsed event with the time
+ * (performance.now()) its frame arrived. Resolves with the open socket.
+ */
+export async function openEvents(host, onEvent) {
+  const WebSocket = await loadWs();
+  const events = new WebSocket(`ws://127.0.0.1:${host.port}/api/events`, { headers: { authorization: `Bearer ${host.token}` } });
+  await new Promise((resolve, reject) => {
+    events.once("open", resolve);
+    events.once("error", reject);
+  });
+  events.on("message", (data) => {
+    const at = performance.now();
+    onEvent(JSON.parse(data.toString("utf8")), at);
+  });
+  return events;
+}
+
 /** Fork the server host; resolves once it listens. `call(cmd, extra)` runs a host command. */
 export function startHost(env = {}) {
   // BENCH_CPU_PROF=<folder> writes a V8 CPU profile of the server process there.

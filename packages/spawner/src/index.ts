@@ -5,7 +5,7 @@ export { classifyCodexScreen } from "./screens/codex-screen.js";
 export { KEYS, screenLines } from "./screens/screen-lines.js";
 export type { PromptId, ScreenBlocker, ScreenPrompt, ScreenState } from "./screens/types.js";
 export { buildLaunch } from "./adapters/build-launch.js";
-export { buildClaudeLaunch, CLAUDE_INSTALL_HINT } from "./adapters/claude.js";
+export { buildClaudeLaunch, CLAUDE_INSTALL_HINT, CLAUDE_PASTE_PIECES } from "./adapters/claude.js";
 export { buildCodexLaunch, CODEX_INSTALL_HINT } from "./adapters/codex.js";
 export { buildCommandLaunch } from "./adapters/command.js";
 export { claudeConfigPath, trustClaudeFolder, type TrustResult } from "./adapters/claude-trust.js";
@@ -27,4 +27,5 @@ export type {
   Subscription,
 } from "./session/types.js";
 export { inject, inputShowsText, type InjectOptions, type InjectResult, type InjectTarget } from "./inject.js";
+export { splitForPaste, type PastePieces } from "./paste-pieces.js";
 export { runStartup, type StartupOptions, type StartupResult, type StartupSession } from "./startup.js";

@@ -1,4 +1,5 @@
 import { ClustrError } from "@clustr/protocol";
+import { splitForPaste, type PastePieces } from "./paste-pieces.js";
 import { sanitizeText } from "./sanitize.js";
 import type { PtySession } from "./session/types.js";
 
@@ -11,6 +12,14 @@ const DEFAULT_CONFIRM_MS = 2000;
 const DEFAULT_MAX_SUBMITS = 3;
 /** How long to wait for a busy CLI to become idle before the first Enter. */
 const DEFAULT_IDLE_WAIT_MS = 15_000;
+/**
+ * Pastes travel in writes of at most this many bytes, each only once the program has drawn
+ * something since the last: the terminal hands a reader at most 4096 bytes at a time, and a
+ * paste marker cut between two reads reached Claude Code as typed characters ("01~").
+ */
+const PIECE_BATCH_BYTES = 3000;
+/** How long a batch of pastes waits for the program to draw before the next goes anyway. */
+const DEFAULT_PIECE_ACK_MS = 2000;
 /** Enough of the text to recognise it on the input line, short enough to fit a narrow one. */
 const RECOGNISE_CHARS = 16;
 
@@ -32,6 +41,14 @@ export interface InjectOptions {
    * paste would read its markers as typed characters.
    */
   paste?: "auto" | "bracketed" | "plain";
+  /**
+   * Paste long text as several bracketed pastes within these limits (the adapters say when a CLI
+   * needs it: Claude Code wraps a long single paste before the model sees it). Only for
+   * bracketed pastes; plain typing is never cut.
+   */
+  pieces?: PastePieces;
+  /** With `pieces`: how long each batch of pastes waits for the program to draw, in ms (default 2000). */
+  pieceAckMs?: number;
   /** Pause between the text and the Enter, in ms (default 400). */
   settleMs?: number;
   /** How long each Enter gets to be confirmed, in ms (default 2000). */
@@ -100,6 +117,32 @@ function waitForScreen(target: InjectTarget, check: () => boolean, ms: number, f
 }
 
 /**
+ * Paste `text` as pastes within `limits`, grouped into writes of at most
+ * {@link PIECE_BATCH_BYTES}; after each write, wait until the program has drawn (it read the
+ * batch) or `ackMs` passed. One paste when the text fits in one.
+ */
+async function pasteInPieces(target: InjectTarget, text: string, limits: PastePieces, ackMs: number): Promise<void> {
+  const pastes = splitForPaste(text, limits).map((piece) => `${PASTE_START}${piece}${PASTE_END}`);
+  const batches: string[] = [];
+  let batch = "";
+  for (const one of pastes) {
+    if (batch !== "" && Buffer.byteLength(batch) + Buffer.byteLength(one) > PIECE_BATCH_BYTES) {
+      batches.push(batch);
+      batch = "";
+    }
+    batch += one;
+  }
+  if (batch !== "") batches.push(batch);
+  for (const next of batches) {
+    if (target.exit) throw new ClustrError("process_exited", "the program exited while text was being typed into it");
+    // Subscribed before the write, so a draw that follows at once is not missed.
+    const drawn = waitForScreen(target, () => true, ackMs, true);
+    target.write(next);
+    await drawn;
+  }
+}
+
+/**
  * Type `text` into a session safely: sanitised (no control character survives, so nothing can
  * end the paste or send a key), pasted, and then submitted with one Enter sent from here.
  *
@@ -121,7 +164,11 @@ export async function inject(target: InjectTarget, text: string, options: Inject
   if (target.exit) throw new ClustrError("process_exited", "the program has exited; nothing can be typed into it");
   const clean = sanitizeText(text, { keepNewlines: multiline });
   const bracketed = paste === "bracketed" || (paste === "auto" && (target.hasClassifier || target.bracketedPasteMode));
-  if (clean !== "") target.write(bracketed ? `${PASTE_START}${clean}${PASTE_END}` : clean);
+  if (clean !== "") {
+    if (!bracketed) target.write(clean);
+    else if (options.pieces) await pasteInPieces(target, clean, options.pieces, options.pieceAckMs ?? DEFAULT_PIECE_ACK_MS);
+    else target.write(`${PASTE_START}${clean}${PASTE_END}`);
+  }
   if (!submit) return { text: clean, submits: 0, confirmed: false };
 
   await sleep(settleMs);

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isClustrError } from "@clustr/protocol";
 import {
   CLAUDE_INSTALL_HINT,
+  CLAUDE_PASTE_PIECES,
   CODEX_INSTALL_HINT,
   agentInstructions,
   buildLaunch,
@@ -101,6 +102,10 @@ describe("claude adapter", () => {
     expect(spec.agentDir).toBe(dir);
     expect(spec.cleanupPaths).toEqual([dir]);
     expect(spec.warnings).toEqual([]);
+    // Claude Code wraps a long single paste before the model sees it: the task goes in pieces.
+    expect(spec.pastePieces).toEqual(CLAUDE_PASTE_PIECES);
+    expect(CLAUDE_PASTE_PIECES.maxChars).toBeLessThanOrEqual(800);
+    expect(CLAUDE_PASTE_PIECES.maxLines).toBeLessThan(4);
     expect(mode(dir)).toBe(0o700);
     expect(mode(mcpConfig)).toBe(0o600);
     expect(mode(tokenFile)).toBe(0o600);
@@ -225,6 +230,8 @@ describe("codex adapter", () => {
     expect(mode(join(dir, "token"))).toBe(0o600);
     expect(spec.env.CLUSTR_AGENT_TOKEN).toBeUndefined();
     expect(spec.env.CODEX_HOME).toBeUndefined();
+    // Codex keeps a long paste as written, and one paste is what its Enter handling expects.
+    expect(spec.pastePieces).toBeUndefined();
   });
 
   it("keeps the user's CODEX_HOME", async () => {

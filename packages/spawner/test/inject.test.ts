@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fakeClaudeScript, fakeCodexScript, fakeTuiEnv, makeTempDir, readFakeTuiLog, waitFor, type TempDir } from "@clustr/test-utils";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { classify, inject, inputShowsText, spawnPty, type PtySession, type ScreenState } from "../src/index.js";
+import { CLAUDE_PASTE_PIECES, classify, inject, inputShowsText, spawnPty, type PtySession, type ScreenState } from "../src/index.js";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -161,6 +161,43 @@ describe("inject into the fake CLIs", () => {
     const submits = () => readFakeTuiLog(log).filter((e) => e.event === "submit");
     await waitFor(() => submits().length === 1, { what: "submit logged" });
     expect(submits()[0]).toMatchObject({ text: "line one\nline two " });
+  });
+
+  it("pastes a long multi-line task in pieces, so Claude Code 2.1.330 submits it as written", { timeout: 60_000 }, async () => {
+    const task = Array.from({ length: 12 }, (_, i) => `Schritt ${i}: prüfe „my.project“ — naïve café 日本語 ✓ 🚀 ${"lorem ipsum ".repeat(i % 9)}`).join("\n");
+    expect(task.length).toBeGreaterThan(1000);
+    const startClaude = (log: string) =>
+      start({
+        file: process.execPath,
+        args: [fakeClaudeScript],
+        cwd: tmp.path,
+        env: { PATH: process.env.PATH ?? "", ...fakeTuiEnv({ log, busyMs: 800, version: "2.1.330" }) },
+        classify: (text) => classify("claude", text),
+        // Room for the whole input box: the fake draws every line of it.
+        cols: 200,
+        rows: 50,
+      });
+    const submitted = async (log: string) => {
+      await waitFor(() => readFakeTuiLog(log).some((e) => e.event === "submit"), { what: "submit logged" });
+      return readFakeTuiLog(log).filter((e) => e.event === "submit");
+    };
+
+    // One paste of it is wrapped, as the real 2.1.330 does.
+    const wholeLog = join(tmp.path, "whole.log");
+    const whole = startClaude(wholeLog);
+    await waitFor(() => whole.activity === "idle", { what: "claude idle" });
+    await inject(whole, task, { multiline: true });
+    const [wrapped] = await submitted(wholeLog);
+    expect(wrapped?.text).toMatch(/^\n\n<pasted_content id="[0-9a-f]*">\n/);
+
+    const log = join(tmp.path, "pieces.log");
+    const claude = startClaude(log);
+    await waitFor(() => claude.activity === "idle", { what: "claude idle" });
+    const result = await inject(claude, task, { multiline: true, pieces: CLAUDE_PASTE_PIECES });
+    expect(result).toMatchObject({ text: task, submits: 1, confirmed: true });
+    const submits = await submitted(log);
+    expect(submits).toHaveLength(1);
+    expect(submits[0]?.text).toBe(task);
   });
 
   it("never presses Enter into a busy Codex", { timeout: 30_000 }, async () => {

@@ -3,10 +3,19 @@ import { claudeConfigPath, trustClaudeFolder } from "./claude-trust.js";
 import { checkCommonInput, inheritedEnv, writeAgentFiles } from "./common.js";
 import { agentInstructions } from "./instructions.js";
 import { resolveExecutable } from "./resolve-executable.js";
+import type { PastePieces } from "../paste-pieces.js";
 import type { AdapterInput, LaunchSpec } from "./types.js";
 
 /** How to install Claude Code, for `cli_not_found`. */
 export const CLAUDE_INSTALL_HINT = "npm i -g @anthropic-ai/claude-code";
+
+/**
+ * Claude Code 2.1.330 gives the model a single paste of more than 800 characters or of 4 lines
+ * or more wrapped in `<pasted_content>` tags, not as written (2.1.197 does not). Pastes this
+ * small stay plain text in its input, and consecutive ones do not merge, so a task pasted in
+ * such pieces reaches the model verbatim on both versions. Kept well under both limits.
+ */
+export const CLAUDE_PASTE_PIECES: PastePieces = { maxChars: 600, maxLines: 3 };
 
 /** Claude Code's name for the clustr tools: allowing the server allows all of them. */
 const CLUSTR_TOOLS_RULE = "mcp__clustr";
@@ -30,7 +39,8 @@ function permissionArgs(input: AdapterInput): string[] {
  * the rules in `--append-system-prompt`, the permission flags, `ENABLE_TOOL_SEARCH=false` so the
  * clustr tools reach the model directly, and folder trust pre-answered in the config file the
  * CLI reads (when that fails, a warning; the trust screen stays the fallback). The binary is
- * `CLUSTR_CLAUDE_BIN`, else `claude` on PATH. The task is not on the command line.
+ * `CLUSTR_CLAUDE_BIN`, else `claude` on PATH. The task is not on the command line: it is pasted
+ * in pieces ({@link CLAUDE_PASTE_PIECES}) once the tools are ready.
  */
 export async function buildClaudeLaunch(input: AdapterInput): Promise<LaunchSpec> {
   const { realCwd } = checkCommonInput(input);
@@ -58,5 +68,5 @@ export async function buildClaudeLaunch(input: AdapterInput): Promise<LaunchSpec
     ...(input.sessionId ? ["--session-id", input.sessionId] : []),
     ...permissionArgs(input),
   ];
-  return { file, args, env, agentDir: files.dir, cleanupPaths: [files.dir], warnings };
+  return { file, args, env, agentDir: files.dir, cleanupPaths: [files.dir], warnings, pastePieces: CLAUDE_PASTE_PIECES };
 }

@@ -1,5 +1,6 @@
 import type { PermissionMode } from "@clustr/protocol";
 import type { DataDirLayout } from "@clustr/store";
+import type { PastePieces } from "../paste-pieces.js";
 
 /** How the bridge is started: this Node and the bridge's script, both absolute paths. */
 export interface BridgeLauncher {
@@ -47,6 +48,11 @@ export interface LaunchSpec {
   cleanupPaths: string[];
   /** Things that did not work but have a fallback (e.g. folder trust left to the screen). */
   warnings: string[];
+  /**
+   * How text is pasted into this CLI when it must not go as one paste (inject's `pieces`):
+   * absent means one bracketed paste.
+   */
+  pastePieces?: PastePieces;
 }
 
 /** The MCP server entry that starts an agent's bridge: `{command, args, env}`. */

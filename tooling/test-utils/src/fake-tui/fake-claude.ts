@@ -95,6 +95,14 @@ function startupScreen(id: string): StartupScreen {
   }
 }
 
+/**
+ * 2.1.330 keeps a paste of more than 800 characters or of 4 lines or more as "[Pasted text #N]"
+ * and submits it wrapped in `<pasted_content>` tags, as the real one does (2.1.197 does not).
+ */
+const PASTE_WRAP_CHARS = 800;
+const PASTE_WRAP_LINES = 4;
+const pastes = new Map<string, string>();
+
 let toolsReady = false;
 let input = "";
 const transcript: string[] = [];
@@ -169,6 +177,15 @@ function submit(text: string): void {
   busy = { text, timer: setTimeout(finish, busyMs()), mark };
 }
 
+function expandPastes(text: string): string {
+  let out = text;
+  for (const [placeholder, pasted] of pastes) {
+    const id = Math.random().toString(16).slice(2, 6);
+    out = out.replace(placeholder, `\n\n<pasted_content id="${id}">\n${pasted}\n</pasted_content id="${id}">\n`);
+  }
+  return out;
+}
+
 function finish(): void {
   if (!busy) return;
   app.log({ event: "done", text: busy.text });
@@ -192,15 +209,24 @@ function onKey(key: Key): void {
   }
   switch (key.type) {
     case "text":
-    case "paste":
       input += key.text;
+      return;
+    case "paste":
+      if (!old && (key.text.length > PASTE_WRAP_CHARS || key.text.split("\n").length >= PASTE_WRAP_LINES)) {
+        const placeholder = `[Pasted text #${pastes.size + 1}]`;
+        pastes.set(placeholder, key.text);
+        input += placeholder;
+      } else {
+        input += key.text;
+      }
       return;
     case "backspace":
       input = input.slice(0, -1);
       return;
     case "enter":
-      if (input.trim() !== "") submit(input);
+      if (input.trim() !== "") submit(expandPastes(input));
       input = "";
+      pastes.clear();
       return;
     case "esc":
       if (busy) {

@@ -10,6 +10,7 @@ import {
   runStartup,
   spawnPty,
   type LaunchSpec,
+  type PastePieces,
   type PtyExit,
   type PtySession,
   type ScreenClassifier,
@@ -121,6 +122,7 @@ export class AgentRuntime {
         // a command agent once its screen is idle.
         ready: agent.kind === "command" ? undefined : this.ready,
         timeoutMs: host.startTimeoutMs,
+        inject: this.pasteOptions(),
         onNeedsInput: () => host.registry.activity(agent.id, "needs-input"),
       });
       if (this.ended) return;
@@ -155,7 +157,7 @@ export class AgentRuntime {
   async injectNotice(text: string): Promise<boolean> {
     if (!this.canDeliver() || !this.session) return false;
     try {
-      const result = await inject(this.session, text, { submit: true });
+      const result = await inject(this.session, text, { submit: true, ...this.pasteOptions() });
       // A plain program cannot show that it took the line; the Enter was pressed, which is all it needs.
       return this.classifier ? result.confirmed : result.submits > 0;
     } catch (error) {
@@ -167,7 +169,7 @@ export class AgentRuntime {
 
   /** Typed input from the API (sanitised, pasted, one submit sent by Clustr). */
   async typeInput(text: string, submit: boolean): Promise<void> {
-    await inject(this.requireSession(), text, { submit });
+    await inject(this.requireSession(), text, { submit, ...this.pasteOptions() });
   }
 
   screen(): string {
@@ -217,6 +219,11 @@ export class AgentRuntime {
     }
     cleanupAgentDir(this.host.layout, this.agent.id);
     this.host.onEnded(this.agent.id, this.agent.cwd);
+  }
+
+  /** How this CLI takes long text: in pieces where one paste would not reach the model as written (Claude Code). */
+  private pasteOptions(): { pieces?: PastePieces } {
+    return this.spec?.pastePieces ? { pieces: this.spec.pastePieces } : {};
   }
 
   private taskText(): string {

@@ -85,7 +85,8 @@ export function inputShowsText(inputText: string | undefined, text: string): boo
   if (inputText === undefined) return false;
   const shown = normalise(inputText);
   if (shown === "") return false;
-  if (/\[Pasted text/.test(shown)) return true;
+  // Placeholders for a long paste: Claude's "[Pasted text #1 …]", Codex's "[Pasted Content 1325 chars]".
+  if (/\[Pasted (text|Content)/.test(shown)) return true;
   const wanted = normalise(text);
   if (wanted === "") return false;
   const head = wanted.slice(0, RECOGNISE_CHARS);

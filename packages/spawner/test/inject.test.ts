@@ -138,6 +138,7 @@ describe("inject with a classifier", () => {
   it("recognises the text on an input line", () => {
     expect(inputShowsText("fix the bug in parser.ts", "fix the bug in parser.ts please")).toBe(true);
     expect(inputShowsText("[Pasted text #1 +12 lines]", "long\ntext")).toBe(true);
+    expect(inputShowsText("[Pasted Content 1325 chars]", "long\ntext")).toBe(true);
     expect(inputShowsText("", "anything")).toBe(false);
     expect(inputShowsText(undefined, "anything")).toBe(false);
     expect(inputShowsText("something else", "fix the bug")).toBe(false);

@@ -12,3 +12,4 @@ export { terminalUrl } from "./lib/events-url.js";
 export { inputFrames, resizeFrame } from "./lib/terminal-input.js";
 export { patchLines, type PatchLine } from "./lib/patch-lines.js";
 export { OutputFlow, OUTPUT_HIGH_WATERMARK_BYTES, TERMINAL_STATS_HOOK, terminalStatsHook, type OutputFlowOptions, type OutputSink, type TerminalStatsHook } from "./lib/terminal-flow.js";
+export { FloodGate, FLOOD_GATE_DEFAULTS, type FloodGateOptions } from "./lib/flood-gate.js";

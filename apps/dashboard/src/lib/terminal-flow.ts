@@ -11,6 +11,11 @@ export interface TerminalStatsHook {
   parsed(agentId: string, chunk: string | Uint8Array, pendingBytes: number): void;
   /** `bytes` of output were dropped because the pane fell too far behind (see {@link OutputFlow}). */
   skipped?(agentId: string, bytes: number): void;
+  /**
+   * The pane switched xterm's screen-reader mode `on` or off (see `FloodGate`); setting the
+   * option took `ms` (xterm builds or disposes its accessibility tree then).
+   */
+  screenReader?(agentId: string, on: boolean, ms: number): void;
 }
 
 /** The hook installed on `scope`, if any. */

@@ -1,4 +1,4 @@
-import { isContextText, unwrapPastedContent, type ModelAction, type OfferedTool, type TurnView } from "./model-script.js";
+import { isContextText, type ModelAction, type OfferedTool, type TurnView } from "./model-script.js";
 
 /** Reduce an Anthropic Messages request body to a {@link TurnView}. */
 export function anthropicView(body: Record<string, unknown>): TurnView {
@@ -23,7 +23,8 @@ export function anthropicView(body: Record<string, unknown>): TurnView {
       const texts: string[] = [];
       for (const block of content.map(asRecord)) {
         if (block["type"] === "text" && typeof block["text"] === "string") {
-          const text = unwrapPastedContent(block["text"]);
+          // Taken as sent: a task the CLI wrapped (Claude 2.1.330's <pasted_content>) is not the task.
+          const text = block["text"];
           if (!isContextText(text)) texts.push(text);
         }
         if (block["type"] === "tool_result") {

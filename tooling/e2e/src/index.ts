@@ -14,7 +14,6 @@ export {
   decideAction,
   findOfferedTool,
   isContextText,
-  unwrapPastedContent,
   type ScriptedReply,
   type ScriptedToolCall,
   type OfferedTool,

@@ -96,15 +96,6 @@ export function findOfferedTool(tools: readonly OfferedTool[], tool: string): Of
 }
 
 /**
- * Claude Code 2.1.330 hands a long paste to the model wrapped, as
- * `\n\n<pasted_content id="…">\n<text>\n</pasted_content id="…">\n`: give back the text as
- * pasted (a text without the wrapper is returned as it is).
- */
-export function unwrapPastedContent(text: string): string {
-  return text.replace(/(?:\n\n)?<pasted_content id="([^"]*)">\n([\s\S]*?)\n<\/pasted_content id="\1">\n?/g, (_all, _id, pasted: string) => pasted);
-}
-
-/**
  * Decide the reply to one conversation request: a pushed reply when there is one, else the next
  * `CALL` of the latest user text that has not been made yet, else {@link DONE_TEXT}.
  * `rawRequest` is the request body as text, searched for the full name of a deferred tool.

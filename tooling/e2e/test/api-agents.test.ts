@@ -7,8 +7,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "@clustr/test-utils";
 import { DONE_TEXT, listProcesses, processesWithEnv, sessionProcesses, type E2eCliId } from "../src/index.js";
 import { AGENT_TIMEOUT_MS, readUserConfig, startApiFixture, withDiagnostics, type ApiFixture } from "./helpers/api-fixture.js";
+import { longTask } from "./helpers/e2e-fixture.js";
 
-const TASK = "Look around, then tell me who else is here.\nCALL list_agents {}";
+// Long enough that Claude 2.1.330 would wrap it in <pasted_content> tags if it went as one paste.
+const TASK = longTask("Look around, then tell me who else is here.", ["CALL list_agents {}"]);
 
 describe.each<E2eCliId>(["claude-2.1.197", "claude-2.1.330", "codex-0.169.0"])("e2e api %s", (cli) => {
   let fixture: ApiFixture | undefined;
@@ -41,6 +43,8 @@ describe.each<E2eCliId>(["claude-2.1.197", "claude-2.1.330", "codex-0.169.0"])("
       const turns = f.turnsOf(created);
       const first = turns[0]!;
       // The task, verbatim, is the first user turn; the identity and rules are system/developer text, not a user turn.
+      expect(TASK.length).toBeGreaterThan(1200);
+      expect(TASK.split("\n").length).toBeGreaterThan(4);
       expect(first.view?.userTexts[0]).toBe(TASK);
       expect(first.view?.system).toContain(`You are agent solo (id ${created.id}) in a Clustr workspace`);
       expect(first.view?.system).toContain("Rules shared by every agent in this workspace:");

@@ -2,7 +2,7 @@
 // carrying CALL lines, Claude 2.1.330's paste wrapper, Codex's wrapped tool output and its own
 // spawn_agent.
 import { describe, expect, it } from "vitest";
-import { anthropicView, decideAction, DONE_TEXT, findOfferedTool, openAiView, unwrapPastedContent, type OfferedTool, type TurnView } from "../src/index.js";
+import { anthropicView, decideAction, DONE_TEXT, findOfferedTool, openAiView, type OfferedTool, type TurnView } from "../src/index.js";
 
 const clustr = (name: string): OfferedTool => ({ name: `mcp__clustr__${name}`, callName: `mcp__clustr__${name}` });
 const TOOLS = ["read_messages", "send_message", "get_context"].map(clustr);
@@ -86,14 +86,11 @@ describe("Claude 2.1.330's paste wrapper", () => {
   const TASK = "Plan the work.\nCALL list_agents {}\nthen report";
   const wrapped = `\n\n<pasted_content id="1f30">\n${TASK}\n</pasted_content id="1f30">\n`;
 
-  it("is unwrapped to the text as pasted", () => {
-    expect(unwrapPastedContent(wrapped)).toBe(TASK);
-    expect(unwrapPastedContent(`see ${wrapped}`)).toBe(`see ${TASK}`);
-    expect(unwrapPastedContent(TASK)).toBe(TASK);
-  });
-
-  it("counts as the user's words, not as context the CLI added", () => {
+  it("is not read as the user's words, so a wrapped task fails the verbatim checks", () => {
     const v = anthropicView({ tools: [{ name: "mcp__clustr__list_agents" }], messages: [{ role: "user", content: [{ type: "text", text: "<system-reminder>x</system-reminder>" }, { type: "text", text: wrapped }] }] });
-    expect(v.userTexts).toEqual([TASK]);
+    expect(v.userTexts).toEqual([]);
+    expect(decideAction(v, undefined, JSON.stringify({ tools: [] }))).toEqual({ kind: "text", text: DONE_TEXT });
+    const plain = anthropicView({ tools: [{ name: "mcp__clustr__list_agents" }], messages: [{ role: "user", content: [{ type: "text", text: TASK }] }] });
+    expect(plain.userTexts).toEqual([TASK]);
   });
 });

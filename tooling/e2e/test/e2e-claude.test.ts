@@ -5,11 +5,15 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isAlive, waitFor } from "@clustr/test-utils";
 import { requireCli, startFakeAnthropic, DONE_TEXT, type E2eCliId, type FakeModelServer } from "../src/index.js";
-import { baseEnv, describeRequests, makeE2eFolders, MCP_SERVER_SCRIPT, mcpEvents, waitForMcpEvent, type E2eFolders } from "./helpers/e2e-fixture.js";
-import { startPty, type PtySession } from "./helpers/pty-session.js";
+import { baseEnv, describeRequests, longTask, makeE2eFolders, MCP_SERVER_SCRIPT, mcpEvents, waitForMcpEvent, type E2eFolders } from "./helpers/e2e-fixture.js";
+import { CLAUDE_PASTE_PIECES, startPty, type PtySession } from "./helpers/pty-session.js";
 
 const SYSTEM_NOTE = "You are agent e2e-agent in a Clustr workspace.";
-const PROMPT = 'Tell the lead that the run works, then everyone.\nCALL send_message {"to":"lead","body":"hello from e2e"}\nCALL send_message {"to":"*","body":"all done"}';
+// Long enough that 2.1.330 would wrap it in <pasted_content> tags if it went as one paste.
+const PROMPT = longTask("Tell the lead that the run works, then everyone.", [
+  'CALL send_message {"to":"lead","body":"hello from e2e"}',
+  'CALL send_message {"to":"*","body":"all done"}',
+]);
 /** The idle input line (`❯` then a no-break space) and either version's footer. */
 const IDLE = /^❯\u00a0[\s\S]*(\? for shortcuts|shift\+tab to cycle)/m;
 
@@ -65,7 +69,7 @@ describe.each<E2eCliId>(["claude-2.1.197", "claude-2.1.330"])("e2e %s", (id) => 
     try {
       await waitForMcpEvent(f.mcpLog, (e) => e.event === "tools/list", "the CLI listing the clustr tools");
       await s.waitForScreen(IDLE);
-      await s.pasteAndSubmit(PROMPT, () => m.turns().length > 0);
+      await s.pasteAndSubmit(PROMPT, () => m.turns().length > 0, { pieces: CLAUDE_PASTE_PIECES });
 
       // One call per model turn, in the order of the CALL lines.
       await waitFor(() => mcpEvents(f.mcpLog).filter((e) => e.event === "call").length >= 2, { timeoutMs: 90_000, what: "both send_message calls" });
@@ -87,7 +91,12 @@ describe.each<E2eCliId>(["claude-2.1.197", "claude-2.1.330"])("e2e %s", (id) => 
 
     if (process.env["CLUSTR_E2E_DEBUG"]) console.log(describeRequests(m));
     const first = m.turns()[0];
+    expect(PROMPT.length).toBeGreaterThan(1200);
+    expect(PROMPT.split("\n").length).toBeGreaterThan(4);
+    // Exactly as typed, as a text block of its own: no <pasted_content> wrapper, nothing unwrapped by the fake.
     expect(first?.view?.userTexts[0]).toBe(PROMPT);
+    const firstUser = (first?.body as { messages: { role: string; content: { type: string; text?: string }[] | string }[] }).messages.find((x) => x.role === "user")?.content;
+    expect(Array.isArray(firstUser) ? firstUser.map((b) => b.text) : [firstUser]).toContain(PROMPT);
     expect(first?.view?.system).toContain(SYSTEM_NOTE);
     // 2.1.330 defers MCP tools behind ToolSearch: offered directly or by name in the first request.
     const offered = m.turns().some((r) => r.view?.tools.some((t) => t.name === "mcp__clustr__send_message"));

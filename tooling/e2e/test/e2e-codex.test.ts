@@ -6,11 +6,14 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isAlive, waitFor } from "@clustr/test-utils";
 import { requireCli, startFakeOpenAi, DONE_TEXT, type FakeModelServer } from "../src/index.js";
-import { baseEnv, describeRequests, makeE2eFolders, MCP_SERVER_SCRIPT, mcpEvents, waitForMcpEvent, type E2eFolders } from "./helpers/e2e-fixture.js";
+import { baseEnv, describeRequests, longTask, makeE2eFolders, MCP_SERVER_SCRIPT, mcpEvents, waitForMcpEvent, type E2eFolders } from "./helpers/e2e-fixture.js";
 import { startPty, type PtySession } from "./helpers/pty-session.js";
 
 const DEVELOPER_NOTE = "You are agent e2e-agent in a Clustr workspace.";
-const PROMPT = 'Tell the lead that the run works, then everyone.\nCALL send_message {"to":"lead","body":"hello from e2e"}\nCALL send_message {"to":"*","body":"all done"}';
+const PROMPT = longTask("Tell the lead that the run works, then everyone.", [
+  'CALL send_message {"to":"lead","body":"hello from e2e"}',
+  'CALL send_message {"to":"*","body":"all done"}',
+]);
 /**
  * Idle and done starting: the input line, then the status line naming the model, then the footer.
  * Earlier frames show the input line too (first "loading", then the folder) before the trust

@@ -72,3 +72,26 @@ export function describeRequests(model: FakeModelServer): string {
     })
     .join("\n");
 }
+
+/**
+ * A task as a user might write one: many lines, about 1200 characters or more, text from several
+ * scripts, with the scripted model's `CALL` lines at the end. Claude Code 2.1.330 would wrap
+ * such a task in `<pasted_content>` tags if it arrived as one paste, so a test asserting that
+ * the first user turn equals it proves it reached the model as written.
+ */
+export function longTask(intro: string, calls: string[]): string {
+  const notes = [
+    "Context: the project „my.project“ is small — read README.md first; naïve café résumé, 日本語のテスト, Ωmega ✓ 🚀.",
+    "Constraints: keep every change small, explain why each one is needed, and never touch files outside the folder.",
+    "Steps: 1) look around and list what is there; 2) note anything odd (quotes «like this», ‘these’ and “these”);",
+    "3) summarise what you found in three short sentences; 4) tell the others, as the lines below say, then stop.",
+    "Background: this paragraph is here to make the task long, as real tasks are. A lead agent often writes a",
+    "detailed brief for its helpers: goals, limits, the files that matter, how to report back and when to stop.",
+    "None of it changes what the model is asked to do here; the scripted model acts on the CALL lines only.",
+    "Reporting: say what you did, what you did not do and why, and what the next person should look at first.",
+    "Style: short sentences, plain words, no tables; quote file names as `like/this.ts`; dates as 2026-11-24.",
+    "Limits: at most 20 agents, depth 3; ask before anything that cannot be undone — deletes, pushes, resets.",
+    "Done means: the notes above are followed, the lines below have run, and nothing else was changed on disk.",
+  ];
+  return [intro, ...notes, "", ...calls].join("\n");
+}

@@ -9,6 +9,46 @@ const ROWS = 50;
 const SUBMIT_ATTEMPTS = 4;
 /** How long one Enter gets to start a turn before it is pressed again (generous: the machine is shared). */
 const SUBMIT_WAIT_MS = 10_000;
+/** Pastes go in writes of at most this many bytes: a paste marker cut between two reads of the terminal reached Claude Code as typed text. */
+const BATCH_BYTES = 3000;
+/** How long a batch of pastes waits for the CLI to draw before the next goes anyway. */
+const BATCH_ACK_MS = 2000;
+
+/** Limits of one paste when a text goes as several (see {@link PtySession.pasteAndSubmit}). */
+export interface PastePieces {
+  maxChars: number;
+  maxLines: number;
+}
+
+/**
+ * Claude Code 2.1.330 wraps a single paste of more than 800 characters or 4+ lines in
+ * `<pasted_content>` tags; pastes within these limits stay as typed (the spawner uses the same).
+ */
+export const CLAUDE_PASTE_PIECES: PastePieces = { maxChars: 600, maxLines: 3 };
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/** Cut text into pieces within the limits, between grapheme clusters only. */
+export function pastePieces(text: string, limits: PastePieces): string[] {
+  const pieces: string[] = [];
+  let piece = "";
+  let feeds = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    if (piece !== "" && piece.length + segment.length > limits.maxChars) {
+      pieces.push(piece);
+      piece = "";
+      feeds = 0;
+    }
+    piece += segment;
+    if (segment.includes("\n") && ++feeds >= limits.maxLines - 1) {
+      pieces.push(piece);
+      piece = "";
+      feeds = 0;
+    }
+  }
+  if (piece !== "") pieces.push(piece);
+  return pieces;
+}
 
 export interface PtySession {
   readonly pid: number;
@@ -18,11 +58,13 @@ export interface PtySession {
   waitForScreen(pattern: RegExp | ((screen: string) => boolean), timeoutMs?: number): Promise<string>;
   write(data: string): void;
   /**
-   * Type text the way Clustr injects it: bracketed paste, wait until the screen shows it, then a
-   * separate Enter. A loaded machine can swallow that Enter while the CLI still digests the paste,
-   * so Enter is pressed again (a few times at most) until `submitted()` says the turn started.
+   * Type text the way Clustr injects it: bracketed paste (with `pieces`, several pastes within
+   * those limits, in small writes each waiting for the CLI to draw), wait until the screen shows
+   * it, then a separate Enter. A loaded machine can swallow that Enter while the CLI still digests
+   * the paste, so Enter is pressed again (a few times at most) until `submitted()` says the turn
+   * started.
    */
-  pasteAndSubmit(text: string, submitted: () => boolean): Promise<void>;
+  pasteAndSubmit(text: string, submitted: () => boolean, options?: { pieces?: PastePieces }): Promise<void>;
   /** Resolves with the exit code once the process has exited. */
   readonly exited: Promise<number>;
   kill(signal?: string): void;
@@ -38,9 +80,21 @@ export function startPty(file: string, args: string[], options: { cwd: string; e
     env: options.env as Record<string, string>,
   });
   let pending = Promise.resolve();
+  let drawWaiters: (() => void)[] = [];
   child.onData((data) => {
     pending = pending.then(() => new Promise<void>((resolve) => term.write(data, resolve)));
+    const waiters = drawWaiters;
+    drawWaiters = [];
+    for (const wake of waiters) wake();
   });
+  const nextDraw = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      drawWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   const exited = new Promise<number>((resolve) => child.onExit(({ exitCode }) => resolve(exitCode)));
   const screen = (): string => {
     const buffer = term.buffer.active;
@@ -63,10 +117,21 @@ export function startPty(file: string, args: string[], options: { cwd: string; e
       }
     },
     write: (data) => child.write(data),
-    async pasteAndSubmit(text, submitted) {
-      child.write(`\x1b[200~${text}\x1b[201~`);
+    async pasteAndSubmit(text, submitted, options = {}) {
+      const pastes = (options.pieces ? pastePieces(text, options.pieces) : [text]).map((piece) => `\x1b[200~${piece}\x1b[201~`);
+      let batch = "";
+      for (const [index, paste] of pastes.entries()) {
+        batch += paste;
+        const next = pastes[index + 1];
+        if (next !== undefined && Buffer.byteLength(batch + next) <= BATCH_BYTES) continue;
+        const drawn = nextDraw(BATCH_ACK_MS);
+        child.write(batch);
+        batch = "";
+        await drawn;
+      }
       const shown = (text.split("\n")[0] ?? "").slice(0, 40);
-      await this.waitForScreen((screen) => screen.includes(shown), 30_000);
+      // A long paste may show as a placeholder: "[Pasted text #1 …]" (Claude), "[Pasted Content N chars]" (Codex).
+      await this.waitForScreen((screen) => screen.includes(shown) || /\[Pasted (text|Content)/.test(screen), 30_000);
       for (let attempt = 0; attempt < SUBMIT_ATTEMPTS; attempt++) {
         await new Promise((r) => setTimeout(r, 300));
         child.write("\r");

@@ -125,9 +125,13 @@ function installHook(name) {
     skipped(id, bytes) {
       if (agents[id]) agents[id].skipped += bytes;
     },
+    // The pane switched xterm's screen-reader mode (off during a flood); setting it took `ms`.
+    screenReader(id, on, ms) {
+      agents[id]?.switches.push({ on, ms });
+    },
     parsed(id, chunk, pending) {
       const now = performance.now();
-      const a = (agents[id] ??= { bytes: 0, chunks: 0, skipped: 0, first: 0, last: 0, lastWall: 0, maxPending: 0, text: "", echo: false, carry: "", echoes: new Map() });
+      const a = (agents[id] ??= { switches: [], bytes: 0, chunks: 0, skipped: 0, first: 0, last: 0, lastWall: 0, maxPending: 0, text: "", echo: false, carry: "", echoes: new Map() });
       const bytes = typeof chunk === "string" ? chunk.length : chunk.byteLength;
       if (!a.first) a.first = now;
       a.bytes += bytes;
@@ -218,7 +222,7 @@ async function browserFlood(host, client, page, metrics, round) {
   // Count from here: the scrollback and the echo of FLOOD are not part of the flood.
   await page.evaluate(([name, id]) => {
     const a = globalThis[name].agents[id];
-    Object.assign(a, { bytes: 0, chunks: 0, skipped: 0, maxPending: 0 });
+    Object.assign(a, { bytes: 0, chunks: 0, skipped: 0, maxPending: 0, switches: [] });
   }, [HOOK, agent.id]);
   const before = await mainThread(metrics);
   await page.keyboard.press("Enter");
@@ -236,7 +240,8 @@ async function browserFlood(host, client, page, metrics, round) {
     const { keys, agents } = globalThis[name];
     const enter = keys.filter((k) => k.key === "Enter").at(-1);
     const a = agents[id];
-    return { bytes: a.bytes, chunks: a.chunks, skipped: a.skipped, ms: a.last - enter.at, maxPending: a.maxPending, lastWall: a.lastWall };
+    const switchMs = a.switches.map((s) => s.ms);
+    return { bytes: a.bytes, chunks: a.chunks, skipped: a.skipped, ms: a.last - enter.at, maxPending: a.maxPending, lastWall: a.lastWall, switches: a.switches.length, switchMs: switchMs.length ? Math.max(...switchMs) : NaN };
   }, [HOOK, agent.id]);
   await closeTerminal(page, agent);
   // How long after the program's exit was recorded the page still parsed its output: time the
@@ -415,13 +420,15 @@ printTable(`1. pty output into xterm in the page: ${SIZE_MB} MiB from node, ${RO
 ]);
 
 printTable("the page's cost per MiB parsed during the flood (medians; main-thread times are wall time)", [
-  ["renderer CPU ms/MiB", "MiB/s one free core allows", "main-thread task ms/MiB", "script ms/MiB", "layout + style ms/MiB"],
+  ["renderer CPU ms/MiB", "MiB/s one free core allows", "main-thread task ms/MiB", "script ms/MiB", "layout + style ms/MiB", "screen-reader switches per round", "slowest switch ms"],
   [
     median(flood.browser.map((r) => r.cpuPerMiB)),
     1000 / median(flood.browser.map((r) => r.cpuPerMiB)),
     median(flood.browser.map((r) => r.taskPerMiB)),
     median(flood.browser.map((r) => r.scriptPerMiB)),
     median(flood.browser.map((r) => r.layoutPerMiB)),
+    flood.browser.map((r) => r.switches).join(", "),
+    Math.max(...flood.browser.map((r) => r.switchMs)),
   ],
 ]);
 

@@ -96,6 +96,8 @@ describe("terminal screen-reader view during an output flood", () => {
     await expect.poll(() => terminal().locator(".xterm-accessibility").count(), { timeout: 30_000, interval: 50 }).toBe(0);
     const during = await switches();
     expect(during[0]?.on).toBe(false);
+    // It says so where a screen reader hears it (it stays paused a second past the flood).
+    await expect.poll(() => page.getByRole("status").filter({ hasText: "reader view paused" }).count(), { timeout: 10_000, interval: 50 }).toBe(1);
     // After the flood: back on, rebuilt from the screen as it is now.
     await expect.poll(() => tree().textContent(), { timeout: 90_000 }).toContain("flood-42-done");
     expect(await terminal().locator(".xterm-rows").textContent()).toContain("flood-42-done");

@@ -68,6 +68,22 @@ describe("claude screens", () => {
     expect(classifyClaudeScreen(screen)).toStrictEqual({ activity: "idle", inputText: "fix the flaky test\nin store please" });
   });
 
+  it("reads an input box taller than the screen by its bottom rule and footer", () => {
+    const rule = "─".repeat(100);
+    const typed = Array.from({ length: 46 }, (_, i) => `  Schritt ${i}: prüfe „my.project“ ✓`);
+    const idle = classify("claude", [...typed, rule, "  ⏵⏵ accept edits on (shift+tab to cycle)"].join("\n"));
+    expect(idle.activity).toBe("idle");
+    expect(idle.inputText?.split("\n").at(-1)).toBe("Schritt 45: prüfe „my.project“ ✓");
+    expect(classify("claude", [...typed, rule, "  ? for shortcuts"].join("\n")).activity).toBe("idle");
+    expect(classify("claude", [...typed, rule, "  ⏵⏵ accept edits on (shift+tab to cycle) · esc to interrupt"].join("\n")).activity).toBe("busy");
+    // 2.1.330 scrolls it inside its box instead, under a "↑ N more" rule.
+    const scrolled = classify("claude", ["Claude Code v2.1.330", "", `─── ↑ 670 more ${rule}`, ...typed.slice(0, 10), rule, "  ⏵⏵ accept edits on (shift+tab to cycle)"].join("\n"));
+    expect(scrolled.activity).toBe("idle");
+    expect(scrolled.inputText?.split("\n").at(-1)).toBe("Schritt 9: prüfe „my.project“ ✓");
+    // A transcript above a rule, without the input box's indentation, is no input box.
+    expect(classify("claude", [...typed.slice(0, 40), "● DONE", ...typed.slice(0, 5), rule, "  ? for shortcuts"].join("\n")).activity).toBe("busy");
+  });
+
   it("answers folder trust from the cursor position, not the version", () => {
     // 2.1.330's layout with the cursor already on "Yes" needs only Enter.
     const screen = fixture("claude-04.txt").replace(" ❯ No, exit", "   No, exit").replace("   Yes, I trust this folder", " ❯ Yes, I trust this folder");

@@ -2,6 +2,8 @@ import { KEYS, answerMenu, bottomStart, looksLikeQuestion, makePrompt, screenLin
 import type { ScreenPrompt, ScreenState } from "./types.js";
 
 const RULE = /^\s*─{8,}\s*$/;
+/** The top rule of an input box scrolled inside itself (2.1.330): `─── ↑ 670 more ───`. */
+const SCROLLED_TOP = /^\s*─{2,}\s*↑\s*\d+\s+more\s*─{2,}/;
 /** Lines a footer below the input box may hold (mode line, hints, notices). */
 const MAX_FOOTER_LINES = 5;
 const MAX_INPUT_LINES = 40;
@@ -22,6 +24,11 @@ function findInputBox(lines: readonly string[]): InputBox | undefined {
     const footer = lines.slice(bottom + 1).filter((line) => line.trim() !== "");
     if (footer.length > MAX_FOOTER_LINES) return undefined;
     for (let top = bottom - 1; top >= 0 && bottom - top <= MAX_INPUT_LINES; top--) {
+      if (SCROLLED_TOP.test(lines[top] ?? "")) {
+        // 2.1.330 scrolls a tall input inside its box: the `❯` line is among the lines hidden.
+        const text = lines.slice(top + 1, bottom).map((line) => line.replace(/^ {2}/, "")).join("\n").replace(/[\s\u00a0]+$/, "");
+        return { top, bottom, text };
+      }
       if (!RULE.test(lines[top] ?? "")) continue;
       const first = lines[top + 1] ?? "";
       if (top + 1 >= bottom || !/^[❯>][\u00a0 ]?/.test(first)) return undefined;
@@ -29,9 +36,22 @@ function findInputBox(lines: readonly string[]): InputBox | undefined {
       const text = body.join("\n").replace(/[\s\u00a0]+$/, "");
       return { top, bottom, text: PLACEHOLDERS.some((p) => p.test(text)) ? "" : text };
     }
-    return undefined;
+    return tallInputBox(lines, bottom);
   }
   return undefined;
+}
+
+/**
+ * An input box taller than the screen (a long task typed in as text): its top rule and `❯`
+ * have scrolled away, and every line above the bottom rule is an indented line of the input.
+ * Its text is the part still shown.
+ */
+function tallInputBox(lines: readonly string[], bottom: number): InputBox | undefined {
+  const above = lines.slice(0, bottom);
+  if (above.length < MAX_INPUT_LINES / 2) return undefined;
+  if (above.some((line) => RULE.test(line) || (line !== "" && !/^ {2}\S/.test(line)))) return undefined;
+  const text = above.map((line) => line.replace(/^ {2}/, "")).join("\n").replace(/[\s\u00a0]+$/, "");
+  return { top: -1, bottom, text };
 }
 
 function isBusy(lines: readonly string[], box: InputBox): boolean {

@@ -1,6 +1,7 @@
 // Benchmark 1: pty output through `WS /api/agents/:id/terminal` to a ws client on 127.0.0.1,
 // against node-pty spawning the same program and reading it directly, in the same server
-// process, alternating round by round. The program prints READY, waits for a line holding
+// process, alternating round by round. A third variant pipes node-pty straight into a bare
+// `ws` server in that process (no Clustr in between): the floor of any pty -> WebSocket path. The program prints READY, waits for a line holding
 // FLOOD, writes BENCH_MB MiB of 80-byte lines as fast as the pty takes them, and exits. Both
 // variants time from typing FLOOD to the last byte received, so that the rate is the rate of
 // the bytes; the time from there to the end (node-pty's exit report for raw; the socket's
@@ -31,6 +32,34 @@ process.stdout.write("READY\\n");
 
 async function raw(host) {
   return host.call("raw", { file: process.execPath, args: ["-e", PROGRAM, String(SIZE_MB)], ready: "READY", trigger: "FLOOD\r" });
+}
+
+/** The same program through a bare node-pty -> `ws` pipe in the server process (the floor). */
+async function throughPipe(host, WebSocket) {
+  const { port } = await host.call("pipeServer", { file: process.execPath, args: ["-e", PROGRAM, String(SIZE_MB)], ready: "READY" });
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}`);
+    let start = 0;
+    let last = 0;
+    let bytes = 0;
+    let frames = 0;
+    ws.on("error", reject);
+    ws.on("message", (data, binary) => {
+      if (!binary) {
+        start = performance.now();
+        ws.send("FLOOD\r");
+        return;
+      }
+      bytes += data.length;
+      frames++;
+      last = performance.now();
+    });
+    ws.on("close", async () => {
+      const endMs = performance.now() - start;
+      const loop = await host.call("loopRead");
+      resolve({ bytes, frames, ms: last - start, endMs, loop });
+    });
+  });
 }
 
 async function throughServer(host, client, WebSocket, round) {
@@ -84,17 +113,19 @@ const note = await machineNote();
 const WebSocket = await loadWs();
 const host = await startHost({ BENCH_MAX_AGENTS: String(ROUNDS + 5) });
 const client = httpClient(host.port);
-const results = { raw: [], server: [] };
+const results = { raw: [], pipe: [], server: [] };
 try {
   await raw(host); // warm up node, the page cache and node-pty
+  const variants = [
+    ["raw", () => raw(host)],
+    ["pipe", () => throughPipe(host, WebSocket)],
+    ["server", (round) => throughServer(host, client, WebSocket, round)],
+  ];
   for (let round = 0; round < ROUNDS; round++) {
-    // Alternate the order too, so neither variant always runs on the warmer machine.
-    if (round % 2 === 0) {
-      results.raw.push(await raw(host));
-      results.server.push(await throughServer(host, client, WebSocket, round));
-    } else {
-      results.server.push(await throughServer(host, client, WebSocket, round));
-      results.raw.push(await raw(host));
+    // Rotate the order too, so that no variant always runs on the warmer machine.
+    for (let i = 0; i < variants.length; i++) {
+      const [name, run] = variants[(round + i) % variants.length];
+      results[name].push(await run(round));
     }
   }
 } finally {
@@ -110,6 +141,7 @@ const rows = [
   ["path", "median MiB/s", "min MiB/s", "max MiB/s", "ratio to raw", "MiB received", "last byte -> end ms", "server CPU ms/MiB", "loop delay p99 ms", "loop delay max ms"],
   ...[
     ["node-pty onData (raw)", results.raw, rawRate],
+    ["bare node-pty -> ws pipe (floor)", results.pipe, median(results.pipe.map(rate))],
     ["WS /api/agents/:id/terminal", results.server, serverRate],
   ].map(([name, list, med]) => [
     name,
@@ -129,6 +161,8 @@ const ratio = serverRate / rawRate;
 const worst = stall(results.server);
 console.log(`goal: >= ${GOAL_RATIO * 100}% of raw -> ${(ratio * 100).toFixed(0)}% ${ratio >= GOAL_RATIO ? "met" : `NOT met (short by ${((GOAL_RATIO - ratio) * 100).toFixed(0)} points)`}`);
 console.log(`goal: no event-loop stall > ${GOAL_STALL_MS} ms in the server -> worst ${worst.toFixed(1)} ms ${worst <= GOAL_STALL_MS ? "met" : "NOT met"}`);
+const pipeRate = median(results.pipe.map(rate));
+console.log(`the bare pipe reaches ${((pipeRate / rawRate) * 100).toFixed(0)}% of raw; the terminal socket ${((serverRate / pipeRate) * 100).toFixed(0)}% of the bare pipe`);
 const closes = results.server.map((r) => r.code).filter((code) => code !== 4001 && code !== undefined);
 console.log(`server frames: median ${median(results.server.map((r) => r.bytes / r.frames / 1024)).toFixed(1)} KiB each`);
 if (closes.length) console.log(`note: terminal sockets closed with codes ${[...new Set(closes)].join(", ")}`);

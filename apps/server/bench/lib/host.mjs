@@ -172,8 +172,63 @@ function rawEcho({ file, args, ready, arm, armed, keys, open, close, gapMs, unti
   });
 }
 
+/**
+ * The floor of benchmark 1: node-pty piped to a bare `ws` server in this process, nothing of
+ * Clustr in between, framed the way the terminal socket frames (output that arrives while a
+ * frame is being sent joins the next one). A client that connects gets `GO` as a text frame once
+ * the program printed `ready`; what it sends is typed into the program; the socket closes when
+ * the program has exited.
+ */
+let pipe;
+async function pipeServer({ file, args, ready }) {
+  if (pipe) return { port: pipe.address().port };
+  nodePty ??= loadNodePty();
+  const fastifyWs = realpathSync(join(import.meta.dirname, "..", "..", "node_modules", "@fastify", "websocket"));
+  const { WebSocketServer } = createRequire(join(fastifyWs, "package.json"))("ws");
+  pipe = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  await new Promise((resolve) => pipe.once("listening", resolve));
+  pipe.on("connection", (socket) => {
+    const term = nodePty.spawn(file, args, { name: "xterm-256color", cols: COLS, rows: ROWS, cwd: project, env: process.env, encoding: null });
+    let seen = "";
+    let pending = [];
+    let sending = false;
+    const flush = () => {
+      if (pending.length === 0 || socket.readyState !== socket.OPEN) {
+        sending = false;
+        return;
+      }
+      const frame = pending.length === 1 ? pending[0] : Buffer.concat(pending);
+      pending = [];
+      sending = true;
+      socket.send(frame, { binary: true }, () => setTimeout(flush, 0));
+    };
+    term.onData((data) => {
+      if (seen !== null) {
+        seen += data.toString("latin1");
+        if (seen.includes(ready)) {
+          seen = null;
+          socket.send("GO");
+        }
+        return;
+      }
+      pending.push(data);
+      if (!sending) flush();
+    });
+    socket.on("message", (data) => {
+      resetLoop();
+      term.write(data.toString("utf8"));
+    });
+    term.onExit(() => {
+      const close = () => (sending ? setTimeout(close, 1) : socket.close(1000));
+      close();
+    });
+  });
+  return { port: pipe.address().port };
+}
+
 const commands = {
   raw: (message) => rawPty(message),
+  pipeServer: (message) => pipeServer(message),
   rawEcho: (message) => rawEcho(message),
   loopReset: () => {
     resetLoop();
@@ -188,6 +243,7 @@ const commands = {
   },
   close: async () => {
     closing = true;
+    pipe?.close();
     clearInterval(rssSampler);
     loop.disable();
     await app.close();

@@ -19,7 +19,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-import { expectStatus, httpClient, machineNote, median, printTable, quantile, sleep, startHost, waitUntil } from "../../server/bench/lib/client.mjs";
+import { expectStatus, FLOOD_PROGRAM, httpClient, machineNote, median, printTable, quantile, sleep, startHost, waitUntil } from "../../server/bench/lib/client.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BUILD_DIR = resolve(here, "..", "build");
@@ -45,21 +45,6 @@ const HOOK = "__clustrTerminalStats";
 // rounds, written there (open it in Chromium's DevTools), and its top functions printed.
 const PAGE_PROFILE = process.env.BENCH_PAGE_PROFILE;
 
-const FLOOD = `
-const total = Number(process.argv[1]) * 1024 * 1024;
-const chunk = Buffer.from(("x".repeat(79) + "\\n").repeat(800));
-let typed = "";
-process.stdin.setEncoding("utf8");
-process.stdin.on("data", (data) => {
-  typed += data;
-  if (!typed.includes("FLOOD")) return;
-  process.stdin.pause();
-  // A tty stdout is written synchronously: every byte is out when the loop ends.
-  for (let sent = 0; sent < total; sent += chunk.length) process.stdout.write(chunk);
-  process.exit(0);
-});
-process.stdout.write("READY\\n");
-`;
 
 // The flooding writer of benchmark 2: 80-byte lines, flat out (rate 0) or rate MiB/s in 10 ms
 // slices, until it is killed.
@@ -211,11 +196,11 @@ async function mainThread({ page: cdp, browser }) {
 }
 
 async function rawFlood(host) {
-  return host.call("raw", { file: process.execPath, args: ["-e", FLOOD, String(SIZE_MB)], ready: "READY", trigger: "FLOOD\r" });
+  return host.call("raw", { file: process.execPath, args: ["-e", FLOOD_PROGRAM, String(SIZE_MB)], ready: "READY", trigger: "FLOOD\r" });
 }
 
 async function browserFlood(host, client, page, metrics, round) {
-  const agent = await spawnAgent(host, client, `flood-${round}`, ["-e", FLOOD, String(SIZE_MB)]);
+  const agent = await spawnAgent(host, client, `flood-${round}`, ["-e", FLOOD_PROGRAM, String(SIZE_MB)]);
   await openTerminal(page, agent, "READY");
   await page.keyboard.type("FLOOD");
   await sleep(100);

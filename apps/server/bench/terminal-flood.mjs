@@ -7,36 +7,20 @@
 // the bytes; the time from there to the end (node-pty's exit report for raw; the socket's
 // close, which comes after the agent's exit is recorded, for the server) is shown beside it.
 // The server's event-loop delay is read in its own process.
-import { expectStatus, httpClient, loadWs, machineNote, median, printTable, startHost, waitUntil } from "./lib/client.mjs";
+import { expectStatus, FLOOD_PROGRAM, httpClient, loadWs, machineNote, median, printTable, startHost, waitUntil } from "./lib/client.mjs";
 
 const SIZE_MB = Number(process.env.BENCH_MB ?? 32);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const GOAL_RATIO = 0.8;
 const GOAL_STALL_MS = 50;
 
-const PROGRAM = `
-const total = Number(process.argv[1]) * 1024 * 1024;
-const chunk = Buffer.from(("x".repeat(79) + "\\n").repeat(800));
-let typed = "";
-process.stdin.setEncoding("utf8");
-process.stdin.on("data", (data) => {
-  typed += data;
-  if (!typed.includes("FLOOD")) return;
-  process.stdin.pause();
-  // A tty stdout is written synchronously: every byte is out when the loop ends.
-  for (let sent = 0; sent < total; sent += chunk.length) process.stdout.write(chunk);
-  process.exit(0);
-});
-process.stdout.write("READY\\n");
-`;
-
 async function raw(host) {
-  return host.call("raw", { file: process.execPath, args: ["-e", PROGRAM, String(SIZE_MB)], ready: "READY", trigger: "FLOOD\r" });
+  return host.call("raw", { file: process.execPath, args: ["-e", FLOOD_PROGRAM, String(SIZE_MB)], ready: "READY", trigger: "FLOOD\r" });
 }
 
 /** The same program through a bare node-pty -> `ws` pipe in the server process (the floor). */
 async function throughPipe(host, WebSocket) {
-  const { port } = await host.call("pipeServer", { file: process.execPath, args: ["-e", PROGRAM, String(SIZE_MB)], ready: "READY" });
+  const { port } = await host.call("pipeServer", { file: process.execPath, args: ["-e", FLOOD_PROGRAM, String(SIZE_MB)], ready: "READY" });
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}`);
     let start = 0;
@@ -68,7 +52,7 @@ async function throughServer(host, client, WebSocket, round) {
       name: `flood-${round}`,
       kind: "command",
       command: process.execPath,
-      args: ["-e", PROGRAM, String(SIZE_MB)],
+      args: ["-e", FLOOD_PROGRAM, String(SIZE_MB)],
       cwd: host.project,
       task: "wait",
     }),

@@ -18,6 +18,27 @@ export async function loadWs() {
 }
 
 /**
+ * The flood program of the terminal benchmarks (`node -e FLOOD_PROGRAM <MiB>`): prints READY,
+ * waits for a line holding FLOOD, writes that many MiB of 80-byte lines as fast as the pty takes
+ * them, and exits.
+ */
+export const FLOOD_PROGRAM = `
+const total = Number(process.argv[1]) * 1024 * 1024;
+const chunk = Buffer.from(("x".repeat(79) + "\\n").repeat(800));
+let typed = "";
+process.stdin.setEncoding("utf8");
+process.stdin.on("data", (data) => {
+  typed += data;
+  if (!typed.includes("FLOOD")) return;
+  process.stdin.pause();
+  // A tty stdout is written synchronously: every byte is out when the loop ends.
+  for (let sent = 0; sent < total; sent += chunk.length) process.stdout.write(chunk);
+  process.exit(0);
+});
+process.stdout.write("READY\\n");
+`;
+
+/**
  * Open `WS /api/events` as the user; `onEvent(event, at)` gets each parsed event with the time
  * (performance.now()) its frame arrived. Resolves with the open socket.
  */

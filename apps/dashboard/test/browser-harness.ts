@@ -2,7 +2,9 @@
 // clustr-ai server (started in a child process from its build, with this package's fresh build as
 // its dashboard folder).
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
@@ -120,6 +122,55 @@ export function checkPrerequisites(): void {
 /** Debian's Chromium, headless, with the flags known to work here. */
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+}
+
+/** A real workspace served with the built dashboard, a project folder for its agents, and a browser. */
+export interface LiveWorkspace {
+  /** The temp folder holding the data folder (`data/`) and the project (`project/`). */
+  root: string;
+  project: string;
+  token: string;
+  /** The server's process; a test that restarts the server puts the new one here. */
+  child: ChildProcess;
+  started: Started;
+  browser: Browser;
+  /** Close the browser, stop the server (it ends its agents) and remove the temp folder. */
+  close(): Promise<void>;
+}
+
+/** The setup of the live browser tests: `startWorkspaceServer` over a fresh temp folder, and Chromium. */
+export async function startLiveWorkspace(prefix: string): Promise<LiveWorkspace> {
+  checkPrerequisites();
+  if (!existsSync(CORE_ENTRY)) throw new Error(`@clustr/core is not built (${CORE_ENTRY}): run pnpm build first`);
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  const project = join(root, "project");
+  mkdirSync(project);
+  const token = randomBytes(24).toString("base64url");
+  const remove = () => rmSync(root, { recursive: true, force: true });
+  let server: RunningServer | undefined;
+  try {
+    server = await startWorkspaceServer(join(root, "data"), token);
+    const { child, started } = server;
+    const browser = await launchBrowser();
+    const live: LiveWorkspace = {
+      root,
+      project,
+      token,
+      child,
+      started,
+      browser,
+      close: async () => {
+        await browser.close();
+        await stopServer(live.child);
+        remove();
+      },
+    };
+    return live;
+  } catch (error) {
+    await stopServer(server?.child);
+    remove();
+    throw error;
+  }
 }
 
 /** Open the dashboard through its token URL (as the server prints it) in a new page and wait for the views. */

@@ -1,12 +1,10 @@
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChildProcess } from "node:child_process";
 import type { Browser, Page } from "playwright-core";
 import {
-  CORE_ENTRY,
   VIEWS,
   checkPrerequisites,
   drawnEdges,
@@ -16,6 +14,8 @@ import {
   startServer,
   startWorkspaceServer,
   stopServer,
+  startLiveWorkspace,
+  type LiveWorkspace,
   type Started,
 } from "./browser-harness.js";
 
@@ -98,30 +98,19 @@ describe("dashboard in a browser, served by clustr-ai", () => {
 });
 
 describe("dashboard in a browser, live over a real workspace", () => {
-  let root: string;
+  let live: LiveWorkspace;
   let project: string;
-  const token = randomBytes(24).toString("base64url");
-  let child: ChildProcess | undefined;
-  let started: Started;
-  let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
-    checkPrerequisites();
-    if (!existsSync(CORE_ENTRY)) throw new Error(`@clustr/core is not built (${CORE_ENTRY}): run pnpm build first`);
-    root = mkdtempSync(join(tmpdir(), "clustr-dashboard-live-"));
-    project = join(root, "project");
-    mkdirSync(project);
+    live = await startLiveWorkspace("clustr-dashboard-live-");
+    project = live.project;
     writeFileSync(join(project, "notes.txt"), "first\n");
-    ({ child, started } = await startWorkspaceServer(join(root, "data"), token));
-    browser = await launchBrowser();
-    page = await openPage(browser, started);
+    page = await openPage(live.browser, live.started);
   }, 90_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await stopServer(child);
-    if (root) rmSync(root, { recursive: true, force: true });
+    await live?.close();
   }, 30_000);
 
   const agentButton = () => page.locator("aside.agents").getByRole("button", { name: /^worker/ });
@@ -258,16 +247,17 @@ describe("dashboard in a browser, live over a real workspace", () => {
   }, 90_000);
 
   it("reconnects after the server restarts and reloads what changed while it was away", async () => {
+    const { started, token } = live;
     const port = Number(new URL(started.url).port);
     const table = page.getByRole("tabpanel", { name: "Context" }).locator("tbody");
     await page.getByRole("tab", { name: "Context" }).click();
     // Offline, the page cannot reconnect: whatever changes now it can only learn afterwards.
     await page.context().setOffline(true);
-    await stopServer(child);
+    await stopServer(live.child);
     await expect.poll(() => page.locator("header").textContent(), { timeout: 20_000 }).toMatch(/reconnecting/);
     // Same data folder, port and token: the page's cookie still fits, but the event counter
     // starts again, so the page must reload the lists rather than wait for a replay.
-    ({ child } = await startWorkspaceServer(join(root, "data"), token, port));
+    live.child = (await startWorkspaceServer(join(live.root, "data"), token, port)).child;
     const put = await fetch(`${started.url}/api/context/after-restart`, {
       method: "PUT",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },

@@ -1,12 +1,7 @@
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { ChildProcess } from "node:child_process";
 import type { Agent } from "@clustr/protocol";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CORE_ENTRY, checkPrerequisites, launchBrowser, openDashboard, snap, startWorkspaceServer, stopServer, type Started } from "./browser-harness.js";
+import { openDashboard, snap, startLiveWorkspace, type LiveWorkspace } from "./browser-harness.js";
 
 /** What the page's stats hook saw of the pane's screen-reader switches. */
 interface Switch {
@@ -18,23 +13,14 @@ interface Switch {
 // accessibility tree holds a command agent's output while it comes at a readable pace, is
 // suspended while the agent floods a few MiB, and comes back with the final screen afterwards.
 describe("terminal screen-reader view during an output flood", () => {
-  let root: string;
+  let live: LiveWorkspace;
   let project: string;
-  const token = randomBytes(24).toString("base64url");
-  let child: ChildProcess | undefined;
-  let started: Started;
-  let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
-    checkPrerequisites();
-    if (!existsSync(CORE_ENTRY)) throw new Error(`@clustr/core is not built (${CORE_ENTRY}): run pnpm build first`);
-    root = mkdtempSync(join(tmpdir(), "clustr-dashboard-a11y-"));
-    project = join(root, "project");
-    mkdirSync(project);
-    ({ child, started } = await startWorkspaceServer(join(root, "data"), token));
-    browser = await launchBrowser();
-    page = await openDashboard(browser, started);
+    live = await startLiveWorkspace("clustr-dashboard-a11y-");
+    project = live.project;
+    page = await openDashboard(live.browser, live.started);
     // The pane reports each switch of screen-reader mode to the benchmarks' optional stats
     // hook, which must be there before the page starts: install it, then load again.
     await page.addInitScript(() => {
@@ -54,9 +40,7 @@ describe("terminal screen-reader view during an output flood", () => {
   }, 90_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await stopServer(child);
-    if (root) rmSync(root, { recursive: true, force: true });
+    await live?.close();
   }, 30_000);
 
   const terminal = () => page.locator(".xterm").first();

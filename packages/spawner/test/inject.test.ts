@@ -1,41 +1,26 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { fakeClaudeScript, fakeCodexScript, fakeTuiEnv, makeTempDir, readFakeTuiLog, waitFor, type TempDir } from "@clustr/test-utils";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CLAUDE_PASTE_PIECES, classify, inject, inputShowsText, spawnPty, type PtySession, type ScreenState } from "../src/index.js";
+import { fakeClaudeScript, fakeCodexScript, fakeTuiEnv, readFakeTuiLog, waitFor } from "@clustr/test-utils";
+import { describe, expect, it } from "vitest";
+import { CLAUDE_PASTE_PIECES, classify, inject, inputShowsText, type ScreenState } from "../src/index.js";
+import { fixture, usePtyTestBed } from "./helpers.js";
 
-const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-let tmp: TempDir;
-const sessions: PtySession[] = [];
-const start = (options: Parameters<typeof spawnPty>[0]): PtySession => {
-  const session = spawnPty(options);
-  sessions.push(session);
-  return session;
-};
-
-beforeEach(async () => {
-  tmp = await makeTempDir("clustr-inject-");
-});
-
-afterEach(async () => {
-  await Promise.all(sessions.splice(0).map((s) => s.close({ graceMs: 200 })));
-  await tmp.cleanup();
-});
+const bed = usePtyTestBed("clustr-inject-");
+const start = bed.start;
 
 const lines = (file: string): string[] => (existsSync(file) ? readFileSync(file, "utf8").split("\n").filter((l) => l !== "") : []);
 
 describe("inject into a real bash", () => {
   it("types hostile text as one inert line, submits exactly once, and leaves the shell usable", { timeout: 30_000 }, async () => {
-    const prompts = join(tmp.path, "prompts");
-    const marker = join(tmp.path, "marker");
+    const prompts = join(bed.tmp.path, "prompts");
+    const marker = join(bed.tmp.path, "marker");
     const bash = start({
       file: "bash",
       args: ["--norc", "--noprofile"],
-      cwd: tmp.path,
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: tmp.path, PS1: "PROMPT> ", HISTFILE: "/dev/null", PROMPT_COMMAND: `echo x >> ${prompts}` },
+      cwd: bed.tmp.path,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: bed.tmp.path, PS1: "PROMPT> ", HISTFILE: "/dev/null", PROMPT_COMMAND: `echo x >> ${prompts}` },
     });
     await waitFor(() => lines(prompts).length === 1, { what: "first prompt" });
     await waitFor(() => bash.bracketedPasteMode, { what: "bash to turn on bracketed paste" });
@@ -62,7 +47,7 @@ describe("inject into a real bash", () => {
     expect(lines(prompts)).toHaveLength(2);
     expect(existsSync(marker)).toBe(false);
 
-    const ok = join(tmp.path, "ok");
+    const ok = join(bed.tmp.path, "ok");
     await inject(bash, `echo ok > ${ok}`);
     await waitFor(() => existsSync(ok) && readFileSync(ok, "utf8") === "ok\n", { what: "echo ok > file" });
     await waitFor(() => lines(prompts).length === 3, { what: "third prompt" });
@@ -70,7 +55,7 @@ describe("inject into a real bash", () => {
   });
 
   it("types plain text, with no paste markers, into a program that never asked for bracketed paste", async () => {
-    const session = start({ file: "cat", cwd: tmp.path });
+    const session = start({ file: "cat", cwd: bed.tmp.path });
     await sleep(200);
     expect(session.bracketedPasteMode).toBe(false);
     const result = await inject(session, "hello\x1b[201~there", { settleMs: 100 });
@@ -90,10 +75,10 @@ describe("inject with a classifier", () => {
   };
 
   const startTui = (ignoreEnters: number, log: string) =>
-    start({ file: process.execPath, args: [fixture("enter-tui.mjs"), String(ignoreEnters), log], cwd: tmp.path, classify: readPrompt });
+    start({ file: process.execPath, args: [fixture("enter-tui.mjs"), String(ignoreEnters), log], cwd: bed.tmp.path, classify: readPrompt });
 
   it("confirms a submit that the program takes at once", async () => {
-    const log = join(tmp.path, "log");
+    const log = join(bed.tmp.path, "log");
     const tui = startTui(0, log);
     await waitFor(() => tui.activity === "idle", { what: "idle" });
     const result = await inject(tui, "first task");
@@ -102,7 +87,7 @@ describe("inject with a classifier", () => {
   });
 
   it("presses Enter again while the input still shows the text and the program is idle", async () => {
-    const log = join(tmp.path, "log");
+    const log = join(bed.tmp.path, "log");
     const tui = startTui(1, log);
     await waitFor(() => tui.activity === "idle", { what: "idle" });
     const result = await inject(tui, "second try", { confirmMs: 700 });
@@ -112,7 +97,7 @@ describe("inject with a classifier", () => {
   });
 
   it("gives up after maxSubmits and says it was not confirmed", async () => {
-    const log = join(tmp.path, "log");
+    const log = join(bed.tmp.path, "log");
     const tui = startTui(100, log);
     await waitFor(() => tui.activity === "idle", { what: "idle" });
     const result = await inject(tui, "never taken", { confirmMs: 400, maxSubmits: 3 });
@@ -122,7 +107,7 @@ describe("inject with a classifier", () => {
   });
 
   it("types without submitting when asked, and refuses a program that has exited", async () => {
-    const log = join(tmp.path, "log");
+    const log = join(bed.tmp.path, "log");
     const tui = startTui(0, log);
     await waitFor(() => tui.activity === "idle", { what: "idle" });
     const result = await inject(tui, "draft only", { submit: false });
@@ -147,11 +132,11 @@ describe("inject with a classifier", () => {
 
 describe("inject into the fake CLIs", () => {
   it("submits a multi-line task to the fake Claude Code exactly once", { timeout: 30_000 }, async () => {
-    const log = join(tmp.path, "claude.log");
+    const log = join(bed.tmp.path, "claude.log");
     const claude = start({
       file: process.execPath,
       args: [fakeClaudeScript],
-      cwd: tmp.path,
+      cwd: bed.tmp.path,
       env: { PATH: process.env.PATH ?? "", ...fakeTuiEnv({ log, busyMs: 800 }) },
       classify: (text) => classify("claude", text),
     });
@@ -171,7 +156,7 @@ describe("inject into the fake CLIs", () => {
       start({
         file: process.execPath,
         args: [fakeClaudeScript],
-        cwd: tmp.path,
+        cwd: bed.tmp.path,
         env: { PATH: process.env.PATH ?? "", ...fakeTuiEnv({ log, busyMs: 800, version: "2.1.330" }) },
         classify: (text) => classify("claude", text),
         // Room for the whole input box: the fake draws every line of it.
@@ -184,14 +169,14 @@ describe("inject into the fake CLIs", () => {
     };
 
     // One paste of it is wrapped, as the real 2.1.330 does.
-    const wholeLog = join(tmp.path, "whole.log");
+    const wholeLog = join(bed.tmp.path, "whole.log");
     const whole = startClaude(wholeLog);
     await waitFor(() => whole.activity === "idle", { what: "claude idle" });
     await inject(whole, task, { multiline: true });
     const [wrapped] = await submitted(wholeLog);
     expect(wrapped?.text).toMatch(/^\n\n<pasted_content id="[0-9a-f]*">\n/);
 
-    const log = join(tmp.path, "pieces.log");
+    const log = join(bed.tmp.path, "pieces.log");
     const claude = startClaude(log);
     await waitFor(() => claude.activity === "idle", { what: "claude idle" });
     const result = await inject(claude, task, { multiline: true, pieces: CLAUDE_PASTE_PIECES });
@@ -202,11 +187,11 @@ describe("inject into the fake CLIs", () => {
   });
 
   it("never presses Enter into a busy Codex", { timeout: 30_000 }, async () => {
-    const log = join(tmp.path, "codex.log");
+    const log = join(bed.tmp.path, "codex.log");
     const codex = start({
       file: process.execPath,
       args: [fakeCodexScript],
-      cwd: tmp.path,
+      cwd: bed.tmp.path,
       env: { PATH: process.env.PATH ?? "", ...fakeTuiEnv({ log, busyMs: 4000 }) },
       classify: (text) => classify("codex", text),
     });

@@ -1,29 +1,13 @@
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { isAlive, makeTempDir, waitFor, type TempDir } from "@clustr/test-utils";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { isAlive, waitFor } from "@clustr/test-utils";
+import { describe, expect, it } from "vitest";
 import { isClustrError } from "@clustr/protocol";
-import { classifyCommandScreen, spawnPty, type PtySession } from "../src/index.js";
+import { classifyCommandScreen } from "../src/index.js";
+import { fixture, usePtyTestBed } from "./helpers.js";
 
-const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-
-let tmp: TempDir;
-const sessions: PtySession[] = [];
-const start = (options: Parameters<typeof spawnPty>[0]): PtySession => {
-  const session = spawnPty(options);
-  sessions.push(session);
-  return session;
-};
-
-beforeEach(async () => {
-  tmp = await makeTempDir("clustr-session-");
-});
-
-afterEach(async () => {
-  await Promise.all(sessions.splice(0).map((s) => s.close({ graceMs: 200 })));
-  await tmp.cleanup();
-});
+const bed = usePtyTestBed("clustr-session-");
+const start = bed.start;
 
 function launchError(run: () => unknown): { code: string; hint: string | undefined } {
   try {
@@ -37,7 +21,7 @@ function launchError(run: () => unknown): { code: string; hint: string | undefin
 
 describe("spawnPty", () => {
   it("delivers output to subscribers and replays the scrollback to late ones", async () => {
-    const session = start({ file: "bash", args: ["--norc", "--noprofile", "-c", 'printf "one\\n"; sleep 0.3; printf "two\\n"'], cwd: tmp.path });
+    const session = start({ file: "bash", args: ["--norc", "--noprofile", "-c", 'printf "one\\n"; sleep 0.3; printf "two\\n"'], cwd: bed.tmp.path });
     let live = "";
     session.subscribe((data) => {
       live += data;
@@ -55,7 +39,7 @@ describe("spawnPty", () => {
   });
 
   it("runs the program with an argv array, never through a shell", async () => {
-    const session = start({ file: "printf", args: ["%s|", "$HOME", "a b", "; touch x"], cwd: tmp.path });
+    const session = start({ file: "printf", args: ["%s|", "$HOME", "a b", "; touch x"], cwd: bed.tmp.path });
     let out = "";
     session.subscribe((data) => {
       out += data;
@@ -66,7 +50,7 @@ describe("spawnPty", () => {
 
   it("sets TERM, COLORTERM and SHLVL for the child", async () => {
     const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", TMUX: "/tmp/tmux-1/default,1,0" };
-    const session = start({ file: "bash", args: ["--norc", "--noprofile", "-c", 'echo "$TERM|$COLORTERM|$SHLVL|${TMUX-unset}"'], cwd: tmp.path, env });
+    const session = start({ file: "bash", args: ["--norc", "--noprofile", "-c", 'echo "$TERM|$COLORTERM|$SHLVL|${TMUX-unset}"'], cwd: bed.tmp.path, env });
     let out = "";
     session.subscribe((data) => {
       out += data;
@@ -77,7 +61,7 @@ describe("spawnPty", () => {
   });
 
   it("keeps multi-byte characters whole when the program splits them across writes", async () => {
-    const session = start({ file: process.execPath, args: [fixture("split-utf8.mjs")], cwd: tmp.path });
+    const session = start({ file: process.execPath, args: [fixture("split-utf8.mjs")], cwd: bed.tmp.path });
     const pieces: string[] = [];
     session.subscribe((data) => {
       pieces.push(data);
@@ -89,7 +73,7 @@ describe("spawnPty", () => {
   });
 
   it("gives byte subscribers the same output as UTF-8 bytes, each piece made of whole characters", async () => {
-    const session = start({ file: process.execPath, args: [fixture("split-utf8.mjs")], cwd: tmp.path });
+    const session = start({ file: process.execPath, args: [fixture("split-utf8.mjs")], cwd: bed.tmp.path });
     const pieces: Buffer[] = [];
     let text = "";
     session.subscribeBytes((bytes) => {
@@ -110,7 +94,7 @@ describe("spawnPty", () => {
   });
 
   it("resizes the pty and the screen model", async () => {
-    const session = start({ file: process.execPath, args: [fixture("report-size.mjs")], cwd: tmp.path, cols: 90, rows: 20 });
+    const session = start({ file: process.execPath, args: [fixture("report-size.mjs")], cwd: bed.tmp.path, cols: 90, rows: 20 });
     await waitFor(() => session.scrollback().includes("SIZE 90x20"), { what: "first size" });
     expect((await session.settledScreen()).split("\n")).toHaveLength(20);
     session.resize(100, 30);
@@ -123,9 +107,9 @@ describe("spawnPty", () => {
   });
 
   it("keeps the scrollback within its byte bound, holding the newest output", async () => {
-    const file = join(tmp.path, "out.txt");
+    const file = join(bed.tmp.path, "out.txt");
     writeFileSync(file, `${"x".repeat(99)}\n`.repeat(2000) + "LAST-LINE");
-    const session = start({ file: "cat", args: [file], cwd: tmp.path, scrollbackBytes: 10_000 });
+    const session = start({ file: "cat", args: [file], cwd: bed.tmp.path, scrollbackBytes: 10_000 });
     await session.exited;
     const kept = session.scrollback();
     expect(Buffer.byteLength(kept)).toBeLessThanOrEqual(10_000);
@@ -134,9 +118,9 @@ describe("spawnPty", () => {
   });
 
   it("shows the final screen after a flood larger than the screen model keeps", async () => {
-    const file = join(tmp.path, "flood.txt");
+    const file = join(bed.tmp.path, "flood.txt");
     writeFileSync(file, Array.from({ length: 60_000 }, (_, i) => `line ${i} ${"-".repeat(40)}`).join("\n"));
-    const session = start({ file: "cat", args: [file], cwd: tmp.path, cols: 80, rows: 10 });
+    const session = start({ file: "cat", args: [file], cwd: bed.tmp.path, cols: 80, rows: 10 });
     await session.exited;
     const rows = (await session.settledScreen()).split("\n");
     expect(rows).toHaveLength(10);
@@ -144,7 +128,7 @@ describe("spawnPty", () => {
   });
 
   it("kills the whole process group: the child and its grandchild", async () => {
-    const session = start({ file: "bash", args: ["--norc", "--noprofile", "-c", 'sleep 1000 & echo "GRANDCHILD $!"; wait'], cwd: tmp.path });
+    const session = start({ file: "bash", args: ["--norc", "--noprofile", "-c", 'sleep 1000 & echo "GRANDCHILD $!"; wait'], cwd: bed.tmp.path });
     const match = await waitFor(() => /GRANDCHILD (\d+)/.exec(session.scrollback()) ?? undefined, { what: "grandchild pid" });
     const grandchild = Number(match[1]);
     expect(isAlive(session.pid)).toBe(true);
@@ -158,7 +142,7 @@ describe("spawnPty", () => {
   });
 
   it("close() ends a group that ignores SIGTERM", async () => {
-    const session = start({ file: "bash", args: ["--norc", "--noprofile", "-c", 'trap "" TERM; sleep 1000 & echo "GRANDCHILD $!"; wait'], cwd: tmp.path });
+    const session = start({ file: "bash", args: ["--norc", "--noprofile", "-c", 'trap "" TERM; sleep 1000 & echo "GRANDCHILD $!"; wait'], cwd: bed.tmp.path });
     const match = await waitFor(() => /GRANDCHILD (\d+)/.exec(session.scrollback()) ?? undefined, { what: "grandchild pid" });
     await session.close({ graceMs: 300 });
     expect(session.exit?.signal).toBe(9);
@@ -166,7 +150,7 @@ describe("spawnPty", () => {
   });
 
   it("reports busy while a plain program prints and idle after a quiet period", async () => {
-    const session = start({ file: process.execPath, args: [fixture("ticker.mjs"), "600"], cwd: tmp.path, quietMs: 300 });
+    const session = start({ file: process.execPath, args: [fixture("ticker.mjs"), "600"], cwd: bed.tmp.path, quietMs: 300 });
     const changes: string[] = [];
     session.onActivity((change) => changes.push(`${change.previous}->${change.activity}`));
     await waitFor(() => session.scrollback().includes("tick"), { what: "first tick" });
@@ -180,7 +164,7 @@ describe("spawnPty", () => {
     const session = start({
       file: "bash",
       args: ["--norc", "--noprofile", "-c", 'echo WORKING; sleep 0.4; echo "READY>"; sleep 1000'],
-      cwd: tmp.path,
+      cwd: bed.tmp.path,
       classify: (text) => (text.includes("READY>") ? { activity: "idle", inputText: "" } : { activity: "busy" }),
     });
     const seen: string[] = [];
@@ -194,7 +178,7 @@ describe("spawnPty", () => {
     const session = start({
       file: "bash",
       args: ["--norc", "--noprofile", "-c", 'for i in 1 2 3; do echo "step $i"; sleep 0.1; done; read -p "Overwrite the file? [y/N] " answer; for i in 1 2 3 4 5 6; do echo "got $answer $i"; done; sleep 1000'],
-      cwd: tmp.path,
+      cwd: bed.tmp.path,
       classify: classifyCommandScreen,
       activityFrom: "output",
       quietMs: 300,
@@ -212,33 +196,33 @@ describe("spawnPty", () => {
   describe("launch errors, found before anything starts", () => {
     it("cli_not_found with the install hint", () => {
       const error = launchError(() =>
-        start({ file: "clustr-no-such-cli", cwd: tmp.path, env: { PATH: tmp.path }, installHint: "npm i -g clustr-no-such-cli" }),
+        start({ file: "clustr-no-such-cli", cwd: bed.tmp.path, env: { PATH: bed.tmp.path }, installHint: "npm i -g clustr-no-such-cli" }),
       );
       expect(error).toEqual({ code: "cli_not_found", hint: "npm i -g clustr-no-such-cli" });
-      expect(launchError(() => start({ file: "./missing", cwd: tmp.path })).code).toBe("cli_not_found");
+      expect(launchError(() => start({ file: "./missing", cwd: bed.tmp.path })).code).toBe("cli_not_found");
     });
 
     it("not_executable for a file without the x bit and for a folder", () => {
-      const script = join(tmp.path, "script.sh");
+      const script = join(bed.tmp.path, "script.sh");
       writeFileSync(script, "#!/bin/sh\necho hi\n");
       chmodSync(script, 0o644);
-      mkdirSync(join(tmp.path, "dir"));
-      expect(launchError(() => start({ file: script, cwd: tmp.path })).code).toBe("not_executable");
-      expect(launchError(() => start({ file: "./dir", cwd: tmp.path })).code).toBe("not_executable");
+      mkdirSync(join(bed.tmp.path, "dir"));
+      expect(launchError(() => start({ file: script, cwd: bed.tmp.path })).code).toBe("not_executable");
+      expect(launchError(() => start({ file: "./dir", cwd: bed.tmp.path })).code).toBe("not_executable");
     });
 
     it("cwd_not_found for a missing folder or a file", () => {
-      writeFileSync(join(tmp.path, "file"), "");
-      expect(launchError(() => start({ file: "bash", cwd: join(tmp.path, "nope") })).code).toBe("cwd_not_found");
-      expect(launchError(() => start({ file: "bash", cwd: join(tmp.path, "file") })).code).toBe("cwd_not_found");
+      writeFileSync(join(bed.tmp.path, "file"), "");
+      expect(launchError(() => start({ file: "bash", cwd: join(bed.tmp.path, "nope") })).code).toBe("cwd_not_found");
+      expect(launchError(() => start({ file: "bash", cwd: join(bed.tmp.path, "file") })).code).toBe("cwd_not_found");
     });
 
     it("finds a relative path against cwd and a name on PATH", async () => {
-      const script = join(tmp.path, "hello.sh");
+      const script = join(bed.tmp.path, "hello.sh");
       writeFileSync(script, "#!/bin/sh\necho hello-from-script\n");
       chmodSync(script, 0o755);
-      const relative = start({ file: "./hello.sh", cwd: tmp.path });
-      const onPath = start({ file: "hello.sh", cwd: "/", env: { PATH: `/usr/bin:/bin:${tmp.path}` } });
+      const relative = start({ file: "./hello.sh", cwd: bed.tmp.path });
+      const onPath = start({ file: "hello.sh", cwd: "/", env: { PATH: `/usr/bin:/bin:${bed.tmp.path}` } });
       await Promise.all([relative.exited, onPath.exited]);
       expect(relative.scrollback()).toContain("hello-from-script");
       expect(onPath.scrollback()).toContain("hello-from-script");

@@ -1,34 +1,24 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fakeClaudeScript, fakeCodexScript, fakeTuiEnv, makeTempDir, readFakeTuiLog, waitFor, type FakeTuiOptions, type TempDir } from "@clustr/test-utils";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { fakeClaudeScript, fakeCodexScript, fakeTuiEnv, readFakeTuiLog, waitFor, type FakeTuiOptions } from "@clustr/test-utils";
+import { describe, expect, it } from "vitest";
 import { isClustrError } from "@clustr/protocol";
-import { classify, runStartup, spawnPty, type PtySession } from "../src/index.js";
+import { classify, runStartup, type PtySession } from "../src/index.js";
+import { usePtyTestBed } from "./helpers.js";
 
-let tmp: TempDir;
-const sessions: PtySession[] = [];
-
-beforeEach(async () => {
-  tmp = await makeTempDir("clustr-startup-");
-});
-
-afterEach(async () => {
-  await Promise.all(sessions.splice(0).map((s) => s.close({ graceMs: 200 })));
-  await tmp.cleanup();
-});
+const bed = usePtyTestBed("clustr-startup-");
 
 function fake(kind: "claude" | "codex", options: FakeTuiOptions): { session: PtySession; log: string } {
-  const log = join(tmp.path, `${kind}.log`);
-  const session = spawnPty({
+  const log = join(bed.tmp.path, `${kind}.log`);
+  const session = bed.start({
     file: process.execPath,
     args: [kind === "claude" ? fakeClaudeScript : fakeCodexScript],
-    cwd: tmp.path,
+    cwd: bed.tmp.path,
     cols: 100,
     rows: 30,
     env: { PATH: process.env.PATH ?? "", ...fakeTuiEnv({ log, ...options }) },
     classify: (text) => classify(kind, text),
   });
-  sessions.push(session);
   return { session, log };
 }
 
@@ -94,25 +84,23 @@ describe("runStartup", () => {
   });
 
   it("fails with process_exited when the program ends during startup", async () => {
-    const session = spawnPty({ file: "bash", args: ["--norc", "--noprofile", "-c", "echo bye; exit 3"], cwd: tmp.path });
-    sessions.push(session);
-    const outcome = await failure(runStartup({ session, task: "x", timeoutMs: 5000 }));
+    const session = bed.start({ file: "bash", args: ["--norc", "--noprofile", "-c", "echo bye; exit 3"], cwd: bed.tmp.path });
+      const outcome = await failure(runStartup({ session, task: "x", timeoutMs: 5000 }));
     expect(outcome.code).toBe("process_exited");
     expect(outcome.data?.exitCode).toBe(3);
     expect(String(outcome.data?.screen)).toContain("bye");
   });
 
   it("starts a plain command: waits for a quiet screen, then types the task", { timeout: 30_000 }, async () => {
-    const done = join(tmp.path, "started");
-    const session = spawnPty({
+    const done = join(bed.tmp.path, "started");
+    const session = bed.start({
       file: "bash",
       args: ["--norc", "--noprofile"],
-      cwd: tmp.path,
+      cwd: bed.tmp.path,
       env: { PATH: process.env.PATH ?? "", PS1: "$ ", HISTFILE: "/dev/null" },
       quietMs: 300,
     });
-    sessions.push(session);
-    const result = await runStartup({ session, task: `echo started > ${done}`, timeoutMs: 10_000 });
+      const result = await runStartup({ session, task: `echo started > ${done}`, timeoutMs: 10_000 });
     expect(result.injected).toMatchObject({ submits: 1 });
     await waitFor(() => existsSync(done) && readFileSync(done, "utf8") === "started\n", { what: "task ran" });
   });

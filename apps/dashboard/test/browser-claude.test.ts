@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import type { Agent } from "@clustr/protocol";
-import { DONE_TEXT, requireCli, startFakeAnthropic, writeClaudeUserConfig, type E2eCliId, type FakeModelServer, type RecordedRequest } from "@clustr/e2e-tools";
+import { claudeEnv, DONE_TEXT, requireCli, startFakeAnthropic, writeClaudeUserConfig, type E2eCliId, type FakeModelServer, type RecordedRequest } from "@clustr/e2e-tools";
 import { checkPrerequisites, drawnEdges, launchBrowser, openDashboard, snap, startServer, stopServer, type RunningServer } from "./browser-harness.js";
 
 /** Both Claude Code versions the e2e tooling installs: their screens differ. */
@@ -56,20 +56,7 @@ describe.each(CLIS)("dashboard in a browser with a real Claude Code agent (%s)",
     // A returning user: onboarding done, this key approved, some other project trusted.
     const configDir = join(root, "claude-config");
     writeClaudeUserConfig(configDir, model.apiKey, join(root, "older.project"));
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env["PATH"] ?? "/usr/bin:/bin",
-      HOME: home,
-      TERM: "xterm-256color",
-      LANG: "C.UTF-8",
-      TMPDIR: process.env["TMPDIR"] ?? "/tmp",
-      ANTHROPIC_BASE_URL: model.baseUrl,
-      ANTHROPIC_API_KEY: model.apiKey,
-      CLAUDE_CONFIG_DIR: configDir,
-      DISABLE_AUTOUPDATER: "1",
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      DISABLE_TELEMETRY: "1",
-      CLUSTR_CLAUDE_BIN: claude,
-    };
+    const env: NodeJS.ProcessEnv = { ...claudeEnv({ home, configDir, model }), CLUSTR_CLAUDE_BIN: claude };
     server = await startServer(join(root, "data"), project, env);
     browser = await launchBrowser();
     page = await openDashboard(browser, server.started);

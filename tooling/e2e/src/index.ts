@@ -45,4 +45,4 @@ export {
   type EventStream,
 } from "./clustr-server.js";
 export { listProcesses, sessionProcesses, processesWithEnv, type ProcessInfo } from "./processes.js";
-export { writeClaudeUserConfig, writeCodexUserConfig } from "./user-config.js";
+export { claudeEnv, cliBaseEnv, writeClaudeUserConfig, writeCodexUserConfig } from "./user-config.js";

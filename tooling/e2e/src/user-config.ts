@@ -42,3 +42,34 @@ export function writeCodexUserConfig(codexHome: string, baseUrl: string, envKey:
   writeFileSync(join(codexHome, "config.toml"), toml);
   return toml;
 }
+
+/**
+ * A clean environment for a CLI under test: PATH (the system's unless given), HOME, TERM, LANG
+ * and TMPDIR, and nothing else of this process's, so that no setting of the machine running the
+ * tests reaches the CLI.
+ */
+export function cliBaseEnv(home: string, path = process.env["PATH"] ?? "/usr/bin:/bin"): NodeJS.ProcessEnv {
+  return {
+    PATH: path,
+    HOME: home,
+    TERM: "xterm-256color",
+    LANG: "C.UTF-8",
+    TMPDIR: process.env["TMPDIR"] ?? "/tmp",
+  };
+}
+
+/**
+ * Claude Code on a fake model: {@link cliBaseEnv} plus the model's address and key, the user's
+ * config folder (`CLAUDE_CONFIG_DIR`), and the CLI's auto-update, telemetry and other traffic off.
+ */
+export function claudeEnv(options: { home: string; configDir: string; model: { baseUrl: string; apiKey: string }; path?: string }): NodeJS.ProcessEnv {
+  return {
+    ...cliBaseEnv(options.home, options.path),
+    ANTHROPIC_BASE_URL: options.model.baseUrl,
+    ANTHROPIC_API_KEY: options.model.apiKey,
+    CLAUDE_CONFIG_DIR: options.configDir,
+    DISABLE_AUTOUPDATER: "1",
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    DISABLE_TELEMETRY: "1",
+  };
+}

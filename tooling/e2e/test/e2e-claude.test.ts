@@ -4,8 +4,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isAlive, waitFor } from "@clustr/test-utils";
-import { requireCli, startFakeAnthropic, DONE_TEXT, type E2eCliId, type FakeModelServer } from "../src/index.js";
-import { baseEnv, describeRequests, longTask, makeE2eFolders, MCP_SERVER_SCRIPT, mcpEvents, waitForMcpEvent, type E2eFolders } from "./helpers/e2e-fixture.js";
+import { claudeEnv, requireCli, startFakeAnthropic, DONE_TEXT, type E2eCliId, type FakeModelServer } from "../src/index.js";
+import { describeRequests, longTask, makeE2eFolders, MCP_SERVER_SCRIPT, mcpEvents, waitForMcpEvent, type E2eFolders } from "./helpers/e2e-fixture.js";
 import { CLAUDE_PASTE_PIECES, startPty, type PtySession } from "./helpers/pty-session.js";
 
 const SYSTEM_NOTE = "You are agent e2e-agent in a Clustr workspace.";
@@ -51,15 +51,7 @@ describe.each<E2eCliId>(["claude-2.1.197", "claude-2.1.330"])("e2e %s", (id) => 
       mcpConfig,
       JSON.stringify({ mcpServers: { clustr: { command: process.execPath, args: [MCP_SERVER_SCRIPT, folders.mcpLog] } } }),
     );
-    const env = {
-      ...baseEnv(folders.home),
-      ANTHROPIC_BASE_URL: model.baseUrl,
-      ANTHROPIC_API_KEY: model.apiKey,
-      CLAUDE_CONFIG_DIR: configDir,
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      DISABLE_TELEMETRY: "1",
-      DISABLE_AUTOUPDATER: "1",
-    };
+    const env = claudeEnv({ home: folders.home, configDir, model });
     const args = ["--mcp-config", mcpConfig, "--permission-mode", "acceptEdits", "--append-system-prompt", SYSTEM_NOTE, "--allowedTools", "mcp__clustr"];
     session = startPty(bin, args, { cwd: folders.cwd, env });
     const s = session;

@@ -5,8 +5,8 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isAlive, waitFor } from "@clustr/test-utils";
-import { requireCli, startFakeOpenAi, DONE_TEXT, type FakeModelServer } from "../src/index.js";
-import { baseEnv, describeRequests, longTask, makeE2eFolders, MCP_SERVER_SCRIPT, mcpEvents, waitForMcpEvent, type E2eFolders } from "./helpers/e2e-fixture.js";
+import { cliBaseEnv, requireCli, startFakeOpenAi, DONE_TEXT, type FakeModelServer } from "../src/index.js";
+import { describeRequests, longTask, makeE2eFolders, MCP_SERVER_SCRIPT, mcpEvents, waitForMcpEvent, type E2eFolders } from "./helpers/e2e-fixture.js";
 import { startPty, type PtySession } from "./helpers/pty-session.js";
 
 const DEVELOPER_NOTE = "You are agent e2e-agent in a Clustr workspace.";
@@ -77,7 +77,7 @@ describe("e2e codex-0.169.0", () => {
     mkdirSync(codexHome);
     const configToml = userConfig(model, []);
     writeFileSync(join(codexHome, "config.toml"), configToml);
-    const env = { ...baseEnv(folders.home), CODEX_HOME: codexHome, FAKE_OPENAI_KEY: model.apiKey };
+    const env = { ...cliBaseEnv(folders.home), CODEX_HOME: codexHome, FAKE_OPENAI_KEY: model.apiKey };
     session = startPty(bin, overrides(folders.mcpLog, folders.cwd), { cwd: folders.cwd, env });
     const s = session;
     const m = model;
@@ -146,7 +146,7 @@ describe("e2e codex-0.169.0", () => {
     const codexHome = join(folders.root.path, "codex-home");
     mkdirSync(codexHome);
     writeFileSync(join(codexHome, "config.toml"), userConfig(model, userTrustsCwd ? [folders.cwd] : []));
-    const env = { ...baseEnv(folders.home), CODEX_HOME: codexHome, FAKE_OPENAI_KEY: model.apiKey };
+    const env = { ...cliBaseEnv(folders.home), CODEX_HOME: codexHome, FAKE_OPENAI_KEY: model.apiKey };
     session = startPty(bin, ["-c", "features.daemon_auto_start=false", "-c", `projects={${toml(other)}={trust_level="trusted"}}`], {
       cwd: folders.cwd,
       env,

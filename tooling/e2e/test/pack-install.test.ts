@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { AgentResponseSchema, HealthResponseSchema, ServerInfoSchema, type Agent, type ServerInfo } from "@clustr/protocol";
 import { isAlive, makeTempDir, waitFor, waitForExit, type TempDir } from "@clustr/test-utils";
-import { e2eCacheDir, requireCli, startFakeAnthropic, DONE_TEXT, type FakeModelServer } from "../src/index.js";
+import { claudeEnv, e2eCacheDir, requireCli, startFakeAnthropic, DONE_TEXT, type FakeModelServer } from "../src/index.js";
 
 const WORKSPACE = realpathSync(fileURLToPath(new URL("../../..", import.meta.url)));
 const PREPARE = "node tooling/e2e/pack-install.mjs (tooling/e2e/isolated.sh runs it before entering the namespace)";
@@ -148,20 +148,7 @@ describe("e2e pack", () => {
       );
 
       // Only what a user's shell would hold: no workspace path anywhere (PATH is the system's).
-      const env: NodeJS.ProcessEnv = {
-        PATH: "/usr/local/bin:/usr/bin:/bin",
-        HOME: home,
-        TERM: "xterm-256color",
-        LANG: "C.UTF-8",
-        TMPDIR: process.env["TMPDIR"] ?? "/tmp",
-        CLUSTR_CLAUDE_BIN: claude,
-        ANTHROPIC_BASE_URL: model.baseUrl,
-        ANTHROPIC_API_KEY: model.apiKey,
-        CLAUDE_CONFIG_DIR: configDir,
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-        DISABLE_TELEMETRY: "1",
-        DISABLE_AUTOUPDATER: "1",
-      };
+      const env: NodeJS.ProcessEnv = { ...claudeEnv({ home, configDir, model, path: "/usr/local/bin:/usr/bin:/bin" }), CLUSTR_CLAUDE_BIN: claude };
       const bin = join(modules, ".bin", "clustr-ai");
       const child = spawn(bin, ["--port", "0", "--data-dir", dataDir, "--no-open", cwd], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
       server = child;

@@ -12,6 +12,8 @@ import {
   startClustrServer,
   startFakeAnthropic,
   startFakeOpenAi,
+  claudeEnv,
+  cliBaseEnv,
   writeClaudeUserConfig,
   writeCodexUserConfig,
   type ClustrServer,
@@ -20,7 +22,7 @@ import {
   type FakeModelServer,
   type RecordedRequest,
 } from "../../src/index.js";
-import { baseEnv, describeRequests } from "./e2e-fixture.js";
+import { describeRequests } from "./e2e-fixture.js";
 
 /** The launcher a user runs (`npx clustr-ai`), from this checkout; the root `pnpm test` builds it first. */
 export const CLUSTR_BIN = fileURLToPath(new URL("../../../../apps/server/bin/clustr-ai.js", import.meta.url));
@@ -82,21 +84,12 @@ export async function startApiFixture(cli: E2eCliId): Promise<ApiFixture> {
     const configDir = join(root.path, "claude-config");
     userConfigBefore = writeClaudeUserConfig(configDir, model.apiKey, join(root.path, "older.project"));
     userConfigPath = join(configDir, ".claude.json");
-    env = {
-      ...baseEnv(home),
-      ANTHROPIC_BASE_URL: model.baseUrl,
-      ANTHROPIC_API_KEY: model.apiKey,
-      CLAUDE_CONFIG_DIR: configDir,
-      DISABLE_AUTOUPDATER: "1",
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      DISABLE_TELEMETRY: "1",
-      CLUSTR_CLAUDE_BIN: bin,
-    };
+    env = { ...claudeEnv({ home, configDir, model }), CLUSTR_CLAUDE_BIN: bin };
   } else {
     const codexHome = join(root.path, "codex-home");
     userConfigBefore = writeCodexUserConfig(codexHome, model.baseUrl, CODEX_KEY_ENV);
     userConfigPath = join(codexHome, "config.toml");
-    env = { ...baseEnv(home), CODEX_HOME: codexHome, [CODEX_KEY_ENV]: model.apiKey, CLUSTR_CODEX_BIN: bin };
+    env = { ...cliBaseEnv(home), CODEX_HOME: codexHome, [CODEX_KEY_ENV]: model.apiKey, CLUSTR_CODEX_BIN: bin };
   }
 
   const dataDir = join(root.path, "data");

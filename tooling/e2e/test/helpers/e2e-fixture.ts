@@ -49,16 +49,6 @@ export function waitForMcpEvent(log: string, match: (e: McpEvent) => boolean, wh
   return waitFor(() => mcpEvents(log).find(match), { timeoutMs, intervalMs: 100, what });
 }
 
-/** The environment a CLI starts with: only what it needs, nothing of the caller's secrets. */
-export function baseEnv(home: string): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env["PATH"] ?? "/usr/bin:/bin",
-    HOME: home,
-    TERM: "xterm-256color",
-    LANG: "C.UTF-8",
-    TMPDIR: process.env["TMPDIR"] ?? "/tmp",
-  };
-}
 
 /** A readable dump of what the fake model received, for failure messages. */
 export function describeRequests(model: FakeModelServer): string {

@@ -8,7 +8,7 @@
 // Usage: node tooling/e2e/pack-install.mjs   (after `pnpm build`; prints the install prefix)
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -218,7 +218,7 @@ function upToDate(current, fp) {
 
 const e2eEntry = join(here, "dist", "index.js");
 if (!existsSync(e2eEntry)) fail("build first: pnpm exec turbo run build --filter=@clustr/e2e-tools");
-const { e2eCacheDir } = await import(new URL("./dist/index.js", import.meta.url).href);
+const { e2eCacheDir, packedInstallRecord } = await import(new URL("./dist/index.js", import.meta.url).href);
 
 const byName = workspacePackages();
 const names = closure(byName);
@@ -226,7 +226,7 @@ checkBuilt(byName, names);
 const depsFp = depsFingerprint(byName, names);
 const fp = fingerprint(byName, names, depsFp);
 const base = join(e2eCacheDir(), "packed");
-const currentFile = join(base, "current.json");
+const currentFile = packedInstallRecord(realpathSync(root));
 mkdirSync(base, { recursive: true });
 
 if (!upToDate(readCurrent(currentFile), fp)) {
@@ -288,7 +288,13 @@ if (!upToDate(readCurrent(currentFile), fp)) {
     writeFileSync(tmp, `${JSON.stringify(current, null, 2)}\n`);
     renameSync(tmp, currentFile);
     // The previous install stays: a test run that started before this one may still be using it.
+    // So does every other checkout's current one (they share the cache).
     const keep = new Set([fp.slice(0, 16), previous ? relative(base, join(previous.prefix, "..")) : ""]);
+    for (const entry of readdirSync(base)) {
+      if (!/^current-[0-9a-f]+\.json$/.test(entry)) continue;
+      const record = readCurrent(join(base, entry));
+      if (record) keep.add(relative(base, join(record.prefix, "..")));
+    }
     for (const entry of readdirSync(base)) {
       if (!keep.has(entry) && /^[0-9a-f]{16}$/.test(entry)) rmSync(join(base, entry), { recursive: true, force: true });
     }

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
@@ -33,6 +34,16 @@ const VERSION_TIMEOUT_MS = 60_000;
 /** The cache folder: `$CLUSTR_E2E_CACHE`, else `~/.cache/clustr-e2e` (outside the workspace, so `pnpm install` stays light). */
 export function e2eCacheDir(): string {
   return process.env["CLUSTR_E2E_CACHE"] || join(homedir(), ".cache", "clustr-e2e");
+}
+
+/**
+ * Where `pack-install.mjs` records the packed install of the checkout at `workspaceRoot`
+ * (absolute, real path): one record per checkout, so that two checkouts sharing the cache
+ * never test each other's build.
+ */
+export function packedInstallRecord(workspaceRoot: string): string {
+  const checkout = createHash("sha256").update(workspaceRoot).digest("hex").slice(0, 16);
+  return join(e2eCacheDir(), "packed", `current-${checkout}.json`);
 }
 
 /** The spec of one CLI version; throws `bad_request` for an unknown id. */

@@ -25,6 +25,7 @@ export { openAiView } from "./openai-api.js";
 export {
   E2E_CLIS,
   e2eCacheDir,
+  packedInstallRecord,
   e2eCli,
   cliPrefix,
   cliBinPath,

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { AgentResponseSchema, HealthResponseSchema, ServerInfoSchema, type Agent, type ServerInfo } from "@clustr/protocol";
 import { isAlive, makeTempDir, waitFor, waitForExit, type TempDir } from "@clustr/test-utils";
-import { claudeEnv, e2eCacheDir, requireCli, startFakeAnthropic, DONE_TEXT, type FakeModelServer } from "../src/index.js";
+import { claudeEnv, packedInstallRecord, requireCli, startFakeAnthropic, DONE_TEXT, type FakeModelServer } from "../src/index.js";
 
 const WORKSPACE = realpathSync(fileURLToPath(new URL("../../..", import.meta.url)));
 const PREPARE = "node tooling/e2e/pack-install.mjs (tooling/e2e/isolated.sh runs it before entering the namespace)";
@@ -27,7 +27,7 @@ interface PackedInstall {
 
 /** What pack-install.mjs installed last; fails with the command to run when there is nothing. */
 function packedInstall(): PackedInstall {
-  const file = join(e2eCacheDir(), "packed", "current.json");
+  const file = packedInstallRecord(WORKSPACE);
   if (!existsSync(file)) throw new Error(`no packed install at ${file}: run ${PREPARE}`);
   const current = JSON.parse(readFileSync(file, "utf8")) as PackedInstall;
   if (!existsSync(join(current.prefix, "node_modules", ".bin", "clustr-ai"))) throw new Error(`${current.prefix} has no clustr-ai: run ${PREPARE}`);

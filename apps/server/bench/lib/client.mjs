@@ -11,10 +11,15 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 /** `ws`, the WebSocket library @fastify/websocket brings (the server has no client of its own). */
 export async function loadWs() {
+  const mod = await loadWsModule();
+  return mod.default ?? mod.WebSocket;
+}
+
+/** The whole `ws` module that @fastify/websocket uses (its WebSocketServer too). */
+export async function loadWsModule() {
   const fastifyWs = realpathSync(join(here, "..", "..", "node_modules", "@fastify", "websocket"));
   const path = createRequire(join(fastifyWs, "package.json")).resolve("ws");
-  const mod = await import(path);
-  return mod.default ?? mod.WebSocket;
+  return import(path);
 }
 
 /**

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { createWorkspace } from "@clustr/core";
 import { buildServer, generateToken } from "../../dist/index.js";
+import { loadWsModule } from "./client.mjs";
 
 // node-pty is the spawner's dependency, not the server's: find it the way the workspace does,
 // through @clustr/core -> @clustr/spawner, so the raw variant runs the very same build.
@@ -79,6 +80,12 @@ function loopStats() {
 let closing = false;
 let nodePty;
 
+/** node-pty spawning `file args` directly in the project folder, at the workspace's terminal size. */
+function spawnRaw(file, args, options = {}) {
+  nodePty ??= loadNodePty();
+  return nodePty.spawn(file, args, { name: "xterm-256color", cols: COLS, rows: ROWS, cwd: project, env: process.env, ...options });
+}
+
 // A rejection nobody handled would end this process as it ends the real server. The
 // benchmark keeps going so its figures are not lost, and reports each one with when it came
 // (during the measurement or while closing): they are defects to fix, not noise.
@@ -94,9 +101,8 @@ process.on("unhandledRejection", (reason) => {
  * `ms` runs to the last byte, `endMs` to the exit report.
  */
 function rawPty({ file, args, ready, trigger }) {
-  nodePty ??= loadNodePty();
   return new Promise((resolve) => {
-    const term = nodePty.spawn(file, args, { name: "xterm-256color", cols: COLS, rows: ROWS, cwd: project, env: process.env });
+    const term = spawnRaw(file, args);
     let seen = "";
     let start = 0;
     let bytes = 0;
@@ -125,9 +131,8 @@ function rawPty({ file, args, ready, trigger }) {
  * the program. `untilMs` bounds the run: keys not typed by then are left out.
  */
 function rawEcho({ file, args, ready, arm, armed, keys, open, close, gapMs, untilMs }) {
-  nodePty ??= loadNodePty();
   return new Promise((resolve) => {
-    const term = nodePty.spawn(file, args, { name: "xterm-256color", cols: COLS, rows: ROWS, cwd: project, env: process.env });
+    const term = spawnRaw(file, args);
     const times = [];
     let seen = "";
     let phase = "starting";
@@ -182,13 +187,12 @@ function rawEcho({ file, args, ready, arm, armed, keys, open, close, gapMs, unti
 let pipe;
 async function pipeServer({ file, args, ready }) {
   if (pipe) return { port: pipe.address().port };
-  nodePty ??= loadNodePty();
-  const fastifyWs = realpathSync(join(import.meta.dirname, "..", "..", "node_modules", "@fastify", "websocket"));
-  const { WebSocketServer } = createRequire(join(fastifyWs, "package.json"))("ws");
+  const ws = await loadWsModule();
+  const WebSocketServer = ws.WebSocketServer ?? ws.default.WebSocketServer;
   pipe = new WebSocketServer({ host: "127.0.0.1", port: 0 });
   await new Promise((resolve) => pipe.once("listening", resolve));
   pipe.on("connection", (socket) => {
-    const term = nodePty.spawn(file, args, { name: "xterm-256color", cols: COLS, rows: ROWS, cwd: project, env: process.env, encoding: null });
+    const term = spawnRaw(file, args, { encoding: null });
     let seen = "";
     let pending = [];
     let sending = false;

@@ -15,10 +15,11 @@
 //
 // The dashboard's terminal pane reports parsed chunks to `window.__clustrTerminalStats` when a
 // page installs it (src/lib/terminal-flow.ts); this script installs it before the page loads.
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./lib/cdp.mjs";
 import { expectStatus, FLOOD_PROGRAM, httpClient, machineNote, median, printTable, quantile, sleep, startHost, waitUntil } from "../../server/bench/lib/client.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -166,20 +167,35 @@ async function agentEnded(host, client, id) {
   }, "the agent's end", 120_000);
 }
 
+/** Click the element `selector` matches (a real mouse click at its centre). */
+async function click(page, selector) {
+  await page.waitForFunction((s) => document.querySelector(s), selector, { timeout: 30_000 });
+  const { x, y } = await page.evaluate((s) => {
+    const box = document.querySelector(s).getBoundingClientRect();
+    return { x: box.left + box.width / 2, y: box.top + box.height / 2 };
+  }, selector);
+  for (const type of ["mousePressed", "mouseReleased"]) await page.send("Input.dispatchMouseEvent", { type, x, y, button: "left", clickCount: 1 });
+}
+
 /** Open the agent's terminal in the Terminal view and wait until its output starts with `marker`. */
 async function openTerminal(page, agent, marker) {
-  await page.getByRole("tab", { name: "Terminal" }).click();
-  const picker = page.getByRole("combobox", { name: "Open terminal" });
-  await waitUntil(async () => (await picker.locator(`option[value="${agent.id}"]`).count()) > 0, `${agent.name} in the terminal picker`, 30_000);
-  await picker.selectOption(agent.id);
+  await click(page, '[role="tablist"][aria-label="Views"] [role="tab"]#tab-Terminal');
+  const option = `select[aria-label="Open terminal"] option[value="${agent.id}"]`;
+  await page.waitForFunction((s) => document.querySelector(s), option, { timeout: 30_000 });
+  await page.evaluate((id) => {
+    const picker = document.querySelector('select[aria-label="Open terminal"]');
+    picker.value = id;
+    picker.dispatchEvent(new Event("input", { bubbles: true }));
+    picker.dispatchEvent(new Event("change", { bubbles: true }));
+  }, agent.id);
   await page.waitForFunction(([name, id, text]) => globalThis[name].agents[id]?.text.includes(text), [HOOK, agent.id, marker], { timeout: 30_000, polling: 20 });
-  const pane = page.getByRole("group", { name: `Terminal of ${agent.name}` });
-  await pane.click();
-  return pane;
+  // Typing goes where a person clicks: into the pane, which focuses xterm's input.
+  await click(page, `[role="group"][aria-label="Terminal of ${agent.name}"]`);
+  await page.waitForFunction((name) => document.activeElement?.closest(`[aria-label="Terminal of ${name}"]`), agent.name, { timeout: 5000 });
 }
 
 async function closeTerminal(page, agent) {
-  await page.getByRole("button", { name: `Close terminal of ${agent.name}` }).click();
+  await click(page, `button[aria-label="Close terminal of ${agent.name}"]`);
 }
 
 /**
@@ -187,12 +203,83 @@ async function closeTerminal(page, agent) {
  * the main thread's task, script and layout + style time (Performance metrics; wall time, so
  * these grow when the machine is loaded, the CPU time much less).
  */
-async function mainThread({ page: cdp, browser }) {
-  const { metrics } = await cdp.send("Performance.getMetrics");
+async function mainThread({ page, browser }) {
+  const { metrics } = await page.send("Performance.getMetrics");
   const get = (name) => (metrics.find((m) => m.name === name)?.value ?? 0) * 1000;
   const { processInfo } = await browser.send("SystemInfo.getProcessInfo");
   const cpu = processInfo.filter((p) => p.type === "renderer").reduce((sum, p) => sum + p.cpuTime * 1000, 0);
   return { cpu, task: get("TaskDuration"), script: get("ScriptDuration"), layout: get("LayoutDuration") + get("RecalcStyleDuration") };
+}
+
+/**
+ * The same xterm.js the dashboard bundles, in a tab of its own, in a box the size of the
+ * dashboard's terminal pane, with the pane's options: what the page can parse and draw with
+ * nothing else in the way (no server, no socket, no pty). Load it once with `page`.
+ */
+async function loadXtermAlone(page, box) {
+  const require = createRequire(join(here, "..", "package.json"));
+  const css = readFileSync(require.resolve("@xterm/xterm/css/xterm.css"), "utf8");
+  const scripts = ["@xterm/xterm/lib/xterm.js", "@xterm/addon-fit/lib/addon-fit.js"].map((name) => readFileSync(require.resolve(name), "utf8"));
+  await page.evaluate(([css, box]) => {
+    const style = document.createElement("style");
+    style.textContent = `${css} body { margin: 0; background: #111418; }`;
+    document.head.append(style);
+    const host = document.createElement("div");
+    host.id = "alone";
+    Object.assign(host.style, { width: `${box.width}px`, height: `${box.height}px` });
+    document.body.append(host);
+  }, [css, box]);
+  for (const source of scripts) {
+    const { exceptionDetails } = await page.send("Runtime.evaluate", { expression: source });
+    if (exceptionDetails) throw new Error(`loading xterm alone: ${exceptionDetails.text}`);
+  }
+}
+
+/** One flood of SIZE_MB into the tab of {@link loadXtermAlone}: bytes parsed, ms, renderer CPU ms. */
+async function xtermAlone(page, metrics) {
+  const before = await mainThread({ page, browser: metrics.browser });
+  const result = await page.evaluate(async (mib) => {
+    const term = new globalThis.Terminal({
+      fontFamily: 'ui-monospace, "SF Mono", "Cascadia Code", "JetBrains Mono", Menlo, Consolas, monospace',
+      fontSize: 12,
+      scrollback: 5000,
+      cursorBlink: false,
+    });
+    const fit = new globalThis.FitAddon.FitAddon();
+    term.loadAddon(fit);
+    term.open(document.getElementById("alone"));
+    fit.fit();
+    // Frames as the server sends them during a flood: ~40 KiB of 80-byte lines, the pty's
+    // newline made CR LF; at most 256 KiB waiting in xterm, like a pane that acknowledges.
+    const chunk = new TextEncoder().encode(("x".repeat(79) + "\r\n").repeat(512));
+    const total = mib * 1024 * 1024;
+    const started = performance.now();
+    let sent = 0;
+    let pending = 0;
+    let parsed = 0;
+    await new Promise((resolve) => {
+      const pump = () => {
+        while (sent < total && pending < 256 * 1024) {
+          sent += chunk.length;
+          pending += chunk.length;
+          term.write(chunk, () => {
+            pending -= chunk.length;
+            parsed += chunk.length;
+            if (parsed >= total) resolve();
+            else pump();
+          });
+        }
+      };
+      pump();
+    });
+    const ms = performance.now() - started;
+    const size = `${term.cols}x${term.rows}`;
+    term.dispose();
+    return { bytes: parsed, ms, size };
+  }, SIZE_MB);
+  const after = await mainThread({ page, browser: metrics.browser });
+  // Renderer CPU of every tab: the dashboard's sits idle meanwhile.
+  return { ...result, cpuPerMiB: (after.cpu - before.cpu) / (result.bytes / 1024 / 1024) };
 }
 
 async function rawFlood(host) {
@@ -202,7 +289,13 @@ async function rawFlood(host) {
 async function browserFlood(host, client, page, metrics, round) {
   const agent = await spawnAgent(host, client, `flood-${round}`, ["-e", FLOOD_PROGRAM, String(SIZE_MB)]);
   await openTerminal(page, agent, "READY");
-  await page.keyboard.type("FLOOD");
+  // The box xterm fills in the pane, for the xterm-alone variant.
+  const box = await page.evaluate((name) => {
+    const group = document.querySelector(`[role="group"][aria-label="Terminal of ${name}"]`);
+    const style = getComputedStyle(group);
+    return { width: group.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight), height: group.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom) };
+  }, agent.name);
+  await page.type("FLOOD");
   await sleep(100);
   // Count from here: the scrollback and the echo of FLOOD are not part of the flood.
   await page.evaluate(([name, id]) => {
@@ -210,7 +303,8 @@ async function browserFlood(host, client, page, metrics, round) {
     Object.assign(a, { bytes: 0, chunks: 0, skipped: 0, maxPending: 0, switches: [] });
   }, [HOOK, agent.id]);
   const before = await mainThread(metrics);
-  await page.keyboard.press("Enter");
+  if (PAGE_PROFILE) await metrics.page.send("Profiler.start");
+  await page.press("Enter");
   const ended = await agentEnded(host, client, agent.id);
   // Then until the page has parsed everything: nothing new for a second.
   let seen = -1;
@@ -221,6 +315,7 @@ async function browserFlood(host, client, page, metrics, round) {
     await sleep(1000);
   }
   const after = await mainThread(metrics);
+  if (PAGE_PROFILE) profiles.push((await metrics.page.send("Profiler.stop")).profile);
   const result = await page.evaluate(([name, id]) => {
     const { keys, agents } = globalThis[name];
     const enter = keys.filter((k) => k.key === "Enter").at(-1);
@@ -235,7 +330,7 @@ async function browserFlood(host, client, page, metrics, round) {
   // rate does (one free core would parse about 1000 / cpuPerMiB MiB/s).
   const mib = result.bytes / 1024 / 1024;
   const per = (key) => (after[key] - before[key]) / mib;
-  return { ...result, afterExitMs: result.lastWall - Date.parse(ended.endedAt), cpuPerMiB: per("cpu"), taskPerMiB: per("task"), scriptPerMiB: per("script"), layoutPerMiB: per("layout") };
+  return { ...result, box, afterExitMs: result.lastWall - Date.parse(ended.endedAt), cpuPerMiB: per("cpu"), taskPerMiB: per("task"), scriptPerMiB: per("script"), layoutPerMiB: per("layout") };
 }
 
 function echoKeys() {
@@ -260,7 +355,7 @@ async function rawEcho(host, rate) {
 async function browserEcho(host, client, page, rate, round) {
   const agent = await spawnAgent(host, client, `echo-${round}`, ["-e", ECHOER, String(rate), FLOODER]);
   await openTerminal(page, agent, "READY");
-  await page.keyboard.type("ECHO");
+  await page.type("ECHO");
   await page.waitForFunction(([name, id]) => globalThis[name].agents[id].text.includes("ARMED"), [HOOK, agent.id], { timeout: 30_000, polling: 20 });
   await page.evaluate(([name, id]) => {
     const stats = globalThis[name];
@@ -272,7 +367,7 @@ async function browserEcho(host, client, page, rate, round) {
   let typed = 0;
   for (const key of keys) {
     if (performance.now() > deadline) break;
-    await page.keyboard.press(key);
+    await page.press(key);
     typed++;
     // An echo can be skipped with the output around it when the pane catches up: it is
     // counted as lost after a while, not waited for without end.
@@ -281,7 +376,7 @@ async function browserEcho(host, client, page, rate, round) {
       .catch(() => undefined);
     await sleep(KEY_GAP_MS);
   }
-  await page.keyboard.press("Q");
+  await page.press("Q");
   const { times, lost, maxPending, skipped } = await page.evaluate(([name, id, count]) => {
     const stats = globalThis[name];
     const a = stats.agents[id];
@@ -305,8 +400,15 @@ async function browserEcho(host, client, page, rate, round) {
 }
 
 /** The functions where the page spent most of its own time, from a V8 CPU profile. */
-function printProfile(profile) {
+function printProfile(profiles) {
   const self = new Map();
+  let total = 0;
+  for (const profile of profiles) total += addProfile(profile, self);
+  const rows = [...self].sort((a, b) => b[1] - a[1]).slice(0, 15);
+  printTable(`page CPU profile during the browser flood rounds (self time, ${(total / 1000).toFixed(1)} s sampled; ${PAGE_PROFILE})`, [["function", "self ms", "share"], ...rows.map(([key, ms]) => [key, ms, `${((ms / total) * 100).toFixed(1)}%`])], 0);
+}
+
+function addProfile(profile, self) {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const deltas = profile.timeDeltas;
   let total = 0;
@@ -318,8 +420,7 @@ function printProfile(profile) {
     total += ms;
     self.set(key, (self.get(key) ?? 0) + ms);
   });
-  const rows = [...self].sort((a, b) => b[1] - a[1]).slice(0, 15);
-  printTable(`page CPU profile during the browser flood rounds (self time, ${(total / 1000).toFixed(1)} s sampled; ${PAGE_PROFILE})`, [["function", "self ms", "share"], ...rows.map(([key, ms]) => [key, ms, `${((ms / total) * 100).toFixed(1)}%`])], 0);
+  return total;
 }
 
 checkPrerequisites();
@@ -327,40 +428,43 @@ const note = await machineNote();
 const started = performance.now();
 const host = await startHost({ BENCH_MAX_AGENTS: String(2 * ROUNDS + 10), BENCH_DASHBOARD_DIR: BUILD_DIR });
 const client = httpClient(host.port);
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
-const flood = { raw: [], browser: [] };
+const browser = await launchChromium({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+const flood = { raw: [], browser: [], alone: [] };
 const echo = [];
+const profiles = [];
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  await context.addInitScript(installHook, HOOK);
-  const page = await context.newPage();
-  const metrics = { page: await context.newCDPSession(page), browser: await browser.newBrowserCDPSession() };
-  await metrics.page.send("Performance.enable");
+  const page = await browser.newPage({ width: 1280, height: 800 });
+  await page.addInitScript(installHook, HOOK);
+  const metrics = { page, browser };
+  await page.send("Performance.enable");
   await page.goto(`http://127.0.0.1:${host.port}/?token=${host.token}`);
-  await page.getByRole("tablist", { name: "Views" }).waitFor({ timeout: 20_000 });
+  await page.waitForFunction(() => document.querySelector('[role="tablist"][aria-label="Views"]'), null, { timeout: 20_000 });
 
   await rawFlood(host); // warm up node, the page cache and node-pty
   const cdp = PAGE_PROFILE ? metrics.page : undefined;
   if (cdp) {
     await cdp.send("Profiler.enable");
     await cdp.send("Profiler.setSamplingInterval", { interval: 1000 });
-    await cdp.send("Profiler.start");
   }
+  const alonePage = await browser.newPage({ width: 1280, height: 800 });
+  const variants = {
+    raw: async () => flood.raw.push(await rawFlood(host)),
+    browser: async () => flood.browser.push(await browserFlood(host, client, page, metrics, flood.browser.length)),
+    alone: async () => {
+      if (flood.alone.length === 0) await loadXtermAlone(alonePage, flood.browser[0].box);
+      flood.alone.push(await xtermAlone(alonePage, metrics));
+    },
+  };
   for (let round = 0; round < ROUNDS; round++) {
-    // Alternate the order too, so neither variant always runs on the warmer machine.
-    if (round % 2 === 0) {
-      flood.raw.push(await rawFlood(host));
-      flood.browser.push(await browserFlood(host, client, page, metrics, round));
-    } else {
-      flood.browser.push(await browserFlood(host, client, page, metrics, round));
-      flood.raw.push(await rawFlood(host));
-    }
+    // Alternate the order too, so neither variant always runs on the warmer machine (the
+    // xterm-alone tab takes the size of the pane measured in the first browser round).
+    const order = round % 2 === 0 ? ["raw", "browser", "alone"] : ["alone", "browser", "raw"];
+    for (const variant of order) await variants[variant]();
   }
 
   if (cdp) {
-    const { profile } = await cdp.send("Profiler.stop");
-    writeFileSync(PAGE_PROFILE, JSON.stringify(profile));
-    printProfile(profile);
+    writeFileSync(PAGE_PROFILE, JSON.stringify(profiles.at(-1)));
+    printProfile(profiles);
   }
 
   let round = 0;
@@ -375,7 +479,6 @@ try {
     echo.push(entry);
     round++;
   }
-  await context.close();
 } finally {
   await browser.close();
   client.close();
@@ -386,15 +489,30 @@ const MiB = 1024 * 1024;
 const rate = (r) => r.bytes / MiB / (r.ms / 1000);
 const rawRate = median(flood.raw.map(rate));
 const browserRate = median(flood.browser.map(rate));
+const aloneRate = median(flood.alone.map(rate));
 printTable(`1. pty output into xterm in the page: ${SIZE_MB} MiB from node, ${ROUNDS} rounds each, alternating (${note})`, [
-  ["path", "median MiB/s", "min MiB/s", "max MiB/s", "ratio to raw", "FLOOD -> last byte ms", "MiB received", "MiB skipped by the pane", "max pending in xterm KiB", "parsed after exit ms"],
-  ["node-pty onData (raw, server process)", rawRate, Math.min(...flood.raw.map(rate)), Math.max(...flood.raw.map(rate)), 1, median(flood.raw.map((r) => r.ms)), median(flood.raw.map((r) => r.bytes / MiB)), NaN, NaN, NaN],
+  ["path", "median MiB/s", "min MiB/s", "max MiB/s", "ratio to raw", "ratio to xterm alone", "FLOOD -> last byte ms", "MiB received", "MiB skipped by the pane", "max pending in xterm KiB", "parsed after exit ms"],
+  ["node-pty onData (raw, server process)", rawRate, Math.min(...flood.raw.map(rate)), Math.max(...flood.raw.map(rate)), 1, NaN, median(flood.raw.map((r) => r.ms)), median(flood.raw.map((r) => r.bytes / MiB)), NaN, NaN, NaN],
+  [
+    `xterm alone, fed from memory (own tab, ${flood.alone[0]?.size ?? "?"})`,
+    aloneRate,
+    Math.min(...flood.alone.map(rate)),
+    Math.max(...flood.alone.map(rate)),
+    aloneRate / rawRate,
+    1,
+    median(flood.alone.map((r) => r.ms)),
+    median(flood.alone.map((r) => r.bytes / MiB)),
+    NaN,
+    NaN,
+    NaN,
+  ],
   [
     "xterm write callbacks (page)",
     browserRate,
     Math.min(...flood.browser.map(rate)),
     Math.max(...flood.browser.map(rate)),
     browserRate / rawRate,
+    browserRate / aloneRate,
     median(flood.browser.map((r) => r.ms)),
     median(flood.browser.map((r) => r.bytes / MiB)),
     // What the pane skipped when it caught up: dropped frames and output while it reconnected.
@@ -405,8 +523,9 @@ printTable(`1. pty output into xterm in the page: ${SIZE_MB} MiB from node, ${RO
 ]);
 
 printTable("the page's cost per MiB parsed during the flood (medians; main-thread times are wall time)", [
-  ["renderer CPU ms/MiB", "MiB/s one free core allows", "main-thread task ms/MiB", "script ms/MiB", "layout + style ms/MiB", "screen-reader switches per round", "slowest switch ms"],
+  ["xterm alone: renderer CPU ms/MiB", "renderer CPU ms/MiB", "MiB/s one free core allows", "main-thread task ms/MiB", "script ms/MiB", "layout + style ms/MiB", "screen-reader switches per round", "slowest switch ms"],
   [
+    median(flood.alone.map((r) => r.cpuPerMiB)),
     median(flood.browser.map((r) => r.cpuPerMiB)),
     1000 / median(flood.browser.map((r) => r.cpuPerMiB)),
     median(flood.browser.map((r) => r.taskPerMiB)),

@@ -491,8 +491,8 @@ const rawRate = median(flood.raw.map(rate));
 const browserRate = median(flood.browser.map(rate));
 const aloneRate = median(flood.alone.map(rate));
 printTable(`1. pty output into xterm in the page: ${SIZE_MB} MiB from node, ${ROUNDS} rounds each, alternating (${note})`, [
-  ["path", "median MiB/s", "min MiB/s", "max MiB/s", "ratio to raw", "ratio to xterm alone", "FLOOD -> last byte ms", "MiB received", "MiB skipped by the pane", "max pending in xterm KiB", "parsed after exit ms"],
-  ["node-pty onData (raw, server process)", rawRate, Math.min(...flood.raw.map(rate)), Math.max(...flood.raw.map(rate)), 1, NaN, median(flood.raw.map((r) => r.ms)), median(flood.raw.map((r) => r.bytes / MiB)), NaN, NaN, NaN],
+  ["path", "median MiB/s", "min MiB/s", "max MiB/s", "ratio to raw", "ratio to xterm alone", "FLOOD -> last byte ms", "MiB received", "MiB skipped by the pane", "max pending in xterm KiB", "mean frame KiB", "parsed after exit ms"],
+  ["node-pty onData (raw, server process)", rawRate, Math.min(...flood.raw.map(rate)), Math.max(...flood.raw.map(rate)), 1, NaN, median(flood.raw.map((r) => r.ms)), median(flood.raw.map((r) => r.bytes / MiB)), NaN, NaN, NaN, NaN],
   [
     `xterm alone, fed from memory (own tab, ${flood.alone[0]?.size ?? "?"})`,
     aloneRate,
@@ -504,6 +504,7 @@ printTable(`1. pty output into xterm in the page: ${SIZE_MB} MiB from node, ${RO
     median(flood.alone.map((r) => r.bytes / MiB)),
     NaN,
     NaN,
+    40,
     NaN,
   ],
   [
@@ -518,6 +519,7 @@ printTable(`1. pty output into xterm in the page: ${SIZE_MB} MiB from node, ${RO
     // What the pane skipped when it caught up: dropped frames and output while it reconnected.
     median(flood.raw.map((r) => r.bytes / MiB)) - median(flood.browser.map((r) => r.bytes / MiB)),
     median(flood.browser.map((r) => r.maxPending / 1024)),
+    median(flood.browser.map((r) => r.bytes / r.chunks / 1024)),
     median(flood.browser.map((r) => r.afterExitMs)),
   ],
 ]);

@@ -9,7 +9,7 @@ export { emptySpawnForm, imageType, spawnBody, splitArgs, type SpawnForm, type S
 export { agentStateLabel, firstLine, formatTime } from "./lib/format.js";
 export { eventsUrl } from "./lib/events-url.js";
 export { terminalUrl } from "./lib/events-url.js";
-export { inputFrames, resizeFrame } from "./lib/terminal-input.js";
+export { ackFrame, inputFrames, resizeFrame } from "./lib/terminal-input.js";
 export { patchLines, type PatchLine } from "./lib/patch-lines.js";
-export { OutputFlow, OUTPUT_HIGH_WATERMARK_BYTES, TERMINAL_STATS_HOOK, terminalStatsHook, type OutputFlowOptions, type OutputSink, type TerminalStatsHook } from "./lib/terminal-flow.js";
+export { ACK_EVERY_BYTES, OutputAcks, OutputFlow, OUTPUT_HIGH_WATERMARK_BYTES, TERMINAL_STATS_HOOK, terminalStatsHook, type OutputFlowOptions, type OutputSink, type TerminalStatsHook } from "./lib/terminal-flow.js";
 export { FloodGate, FLOOD_GATE_DEFAULTS, type FloodGateOptions } from "./lib/flood-gate.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { OutputFlow, TERMINAL_STATS_HOOK, terminalStatsHook, type OutputSink } from "../src/index.js";
+import { ackFrame, OutputAcks, OutputFlow, TERMINAL_STATS_HOOK, terminalStatsHook, type OutputSink } from "../src/index.js";
+import { TerminalClientMessageSchema } from "@clustr/protocol";
 
 /** A sink that parses when told to, like xterm parsing its queue in slices. */
 class QueuedSink implements OutputSink {
@@ -21,8 +22,9 @@ describe("OutputFlow", () => {
     const sink = new QueuedSink();
     const reports: [number, number][] = [];
     const flow = new OutputFlow(sink, { onParsed: (chunk, pending) => reports.push([typeof chunk === "string" ? chunk.length : chunk.byteLength, pending]) });
-    flow.write(new Uint8Array(100));
-    flow.write("abc");
+    const done: string[] = [];
+    flow.write(new Uint8Array(100), () => done.push("bytes"));
+    flow.write("abc", () => done.push("text"));
     expect(flow.pendingBytes).toBe(103);
     sink.parseOne();
     expect(flow.pendingBytes).toBe(3);
@@ -31,6 +33,7 @@ describe("OutputFlow", () => {
       [100, 3],
       [3, 0],
     ]);
+    expect(done).toEqual(["bytes", "text"]);
     expect(flow.parsedBytes).toBe(103);
     expect(flow.maxPendingBytes).toBe(103);
     expect(flow.behind).toBe(false);
@@ -63,6 +66,59 @@ describe("OutputFlow", () => {
     flow.write("x");
     expect(sink.queue).toHaveLength(1);
     expect(flow.behind).toBe(false);
+  });
+});
+
+describe("OutputAcks", () => {
+  it("starts at 0, then acknowledges shown output every `every` bytes and whenever all received is shown", () => {
+    const sent: number[] = [];
+    const acks = new OutputAcks((bytes) => sent.push(bytes), () => false, 100);
+    acks.received(50);
+    acks.shown(50);
+    expect(sent).toEqual([]); // not started: the server counts from the first ack
+    acks.start();
+    acks.start();
+    expect(sent).toEqual([0]);
+    acks.received(300);
+    acks.shown(60); // 110 shown of 350: past `every`
+    acks.shown(60); // 170: only 60 since the last
+    acks.shown(130); // 300 of 350
+    acks.shown(50); // everything received is shown
+    expect(sent).toEqual([0, 110, 300, 350]);
+    expect(acks.ackedBytes).toBe(350);
+  });
+
+  it("with the page hidden acknowledges on arrival, and a later parse never goes back", () => {
+    let hidden = false;
+    const sent: number[] = [];
+    const acks = new OutputAcks((bytes) => sent.push(bytes), () => hidden, 100);
+    acks.start();
+    acks.received(40);
+    hidden = true;
+    acks.received(30);
+    expect(sent).toEqual([0, 70]);
+    acks.shown(70);
+    hidden = false;
+    acks.received(10);
+    acks.shown(5);
+    expect(sent).toEqual([0, 70]);
+    acks.shown(5);
+    expect(sent).toEqual([0, 70, 80]);
+  });
+
+  it("flushes everything received at once when the page is hidden", () => {
+    const sent: number[] = [];
+    const acks = new OutputAcks((bytes) => sent.push(bytes), () => false, 1000);
+    acks.start();
+    acks.received(500);
+    acks.shown(20);
+    acks.flush();
+    acks.flush();
+    expect(sent).toEqual([0, 500]);
+  });
+
+  it("frames acknowledgements as the server's schema reads them", () => {
+    expect(TerminalClientMessageSchema.parse(JSON.parse(ackFrame(123)))).toEqual({ type: "ack", bytes: 123 });
   });
 });
 

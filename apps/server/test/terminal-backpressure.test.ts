@@ -1,8 +1,11 @@
 import { connect, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
+import { LIMITS } from "@clustr/protocol";
 import { waitFor } from "@clustr/test-utils";
 import { afterEach, beforeEach, expect, it } from "vitest";
+import WebSocket from "ws";
 import { buildServer } from "../src/index.js";
+import { CLOSE_CODES } from "../src/routes/close-codes.js";
 import { TOKEN } from "./helpers.js";
 import { spawnBash, startHarness, USER, waitRunning, type Harness } from "./workspace-harness.js";
 
@@ -69,6 +72,59 @@ it("pauses the agent's pty while its terminal socket is not read, and resumes wh
     await waitFor(() => received > 1024 * 1024 && sawResume, { timeoutMs: 30_000, what: "output flowing again" });
     clearInterval(watch);
     socket.destroy();
+  } finally {
+    await app.close();
+  }
+});
+
+it("keeps at most the ack window in flight to a client that acknowledges, and closes on a false ack", async () => {
+  const app = await buildServer({ token: TOKEN, dashboardDir: null, workspace: h.workspace });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const port = (app.server.address() as AddressInfo).port;
+  try {
+    const agent = await spawnBash(h, "acked");
+    await waitRunning(h, agent.id);
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/api/agents/${agent.id}/terminal`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    let received = 0;
+    let closed: { code: number; reason: string } | undefined;
+    socket.on("message", (data: Buffer) => (received += data.length));
+    socket.on("close", (code, reason) => (closed = { code, reason: reason.toString() }));
+    await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+    const ack = (bytes: number) => socket.send(JSON.stringify({ type: "ack", bytes }));
+
+    // What has arrived once nothing more comes for 300 ms.
+    const quiet = async (): Promise<number> => {
+      let last = -1;
+      for (let i = 0; i < 30 && last !== received; i++) {
+        last = received;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      if (last !== received) throw new Error(`output never stopped: ${received} bytes`);
+      return last;
+    };
+    // The scrollback first; acknowledge it.
+    const seen = await quiet();
+    ack(seen);
+    await h.app.inject({ method: "POST", url: `/api/agents/${agent.id}/input`, headers: USER, payload: { text: "yes acked-flood", submit: true } });
+    const pty = h.workspace.terminal(agent.id).pty();
+    await waitFor(() => pty.paused, { timeoutMs: 30_000, what: "pty paused behind the window" });
+    // Nothing acknowledged since: output stops within the window plus the one frame that may
+    // cross it (at most the session's queue, 256 KiB, and a read).
+    const acked = await quiet();
+    expect(acked - seen).toBeGreaterThan(0);
+    expect(acked - seen).toBeLessThan(LIMITS.terminalAckWindowBytes + 512 * 1024);
+    expect(h.workspace.get(agent.id)?.status).toBe("running");
+
+    // Acknowledging what arrived lets more come.
+    ack(received);
+    await waitFor(() => received > acked + LIMITS.terminalAckWindowBytes, { timeoutMs: 30_000, what: "output after the ack" });
+
+    // An ack of more than was sent cannot be right: the socket closes, the agent runs on.
+    ack(received + 10 * 1024 * 1024);
+    await waitFor(() => closed, { timeoutMs: 10_000, what: "close on a false ack" });
+    expect(closed?.code).toBe(CLOSE_CODES.badMessage);
+    expect(closed?.reason).toMatch(/^ack of \d+ bytes, but \d+ were sent$/);
+    expect(h.workspace.get(agent.id)?.status).toBe("running");
   } finally {
     await app.close();
   }

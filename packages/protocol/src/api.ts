@@ -174,10 +174,22 @@ export type ServerInfo = z.infer<typeof ServerInfoSchema>;
 
 // ---- terminal socket ------------------------------------------------------------------------
 
-/** What the browser sends on `WS /api/agents/:id/terminal` (text frames, JSON). */
+/**
+ * What the browser sends on `WS /api/agents/:id/terminal` (text frames, JSON): keys typed
+ * (`input`), the terminal's size (`resize`), and flow control (`ack`).
+ *
+ * `ack.bytes` is the total of output bytes the client has received on this socket and shown
+ * (its terminal has parsed them), counted from the socket's first frame, scrollback included.
+ * The first `ack` turns flow control on for the socket: from then on the server sends a frame
+ * only while at most {@link LIMITS}.terminalAckWindowBytes are unacknowledged, and output waits
+ * (in the end pausing the program) until the client catches up. A client that acknowledges
+ * must do so at the latest whenever it has shown everything it received; one that never sends
+ * `ack` gets output as fast as the socket takes it.
+ */
 export const TerminalClientMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("input"), data: z.string().max(LIMITS.inputMaxBytes) }),
   z.object({ type: z.literal("resize"), cols: z.int().min(2).max(1000), rows: z.int().min(1).max(1000) }),
+  z.object({ type: z.literal("ack"), bytes: z.int().nonnegative().max(Number.MAX_SAFE_INTEGER) }),
 ]);
 export type TerminalClientMessage = z.infer<typeof TerminalClientMessageSchema>;
 

@@ -36,6 +36,12 @@ export const LIMITS = {
   eventReplayMax: 10_000,
   /** First characters of a message shown in the notice typed into the recipient's terminal. */
   noticePreviewChars: 120,
+  /**
+   * Output a terminal socket keeps in flight, unacknowledged, once its client acknowledges
+   * (`{type: "ack"}`): enough to keep a browser's terminal busy between two acknowledgements,
+   * little enough that a key's echo never waits behind seconds of output on the way.
+   */
+  terminalAckWindowBytes: 128 * 1024,
 } as const;
 
 const encoder = new TextEncoder();

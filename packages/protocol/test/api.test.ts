@@ -81,7 +81,12 @@ describe("request bodies", () => {
     expect(ImageIdSchema.safeParse("f".repeat(64) + ".webp").success).toBe(true);
     expect(ImageIdSchema.safeParse("f".repeat(64) + ".svg").success).toBe(false);
   });
-  it("terminal messages: input and bounded resize", () => {
+  it("terminal messages: input, bounded resize and a whole, non-negative ack", () => {
+    expect(TerminalClientMessageSchema.safeParse({ type: "ack", bytes: 0 }).success).toBe(true);
+    expect(TerminalClientMessageSchema.safeParse({ type: "ack", bytes: 5 * 1024 * 1024 * 1024 }).success).toBe(true);
+    expect(TerminalClientMessageSchema.safeParse({ type: "ack", bytes: -1 }).success).toBe(false);
+    expect(TerminalClientMessageSchema.safeParse({ type: "ack", bytes: 1.5 }).success).toBe(false);
+    expect(TerminalClientMessageSchema.safeParse({ type: "ack" }).success).toBe(false);
     expect(TerminalClientMessageSchema.safeParse({ type: "resize", cols: 120, rows: 40 }).success).toBe(true);
     expect(TerminalClientMessageSchema.safeParse({ type: "resize", cols: 0, rows: 40 }).success).toBe(false);
     expect(TerminalClientMessageSchema.safeParse({ type: "input", data: "ls\r" }).success).toBe(true);

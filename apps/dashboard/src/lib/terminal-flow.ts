@@ -77,8 +77,8 @@ export class OutputFlow {
     this.#high = options.highWatermarkBytes ?? OUTPUT_HIGH_WATERMARK_BYTES;
   }
 
-  /** Hand `chunk` to the terminal, or drop it while behind. */
-  write(chunk: string | Uint8Array): void {
+  /** Hand `chunk` to the terminal, or drop it while behind; `parsed` is called once it is in. */
+  write(chunk: string | Uint8Array, parsed?: () => void): void {
     const size = typeof chunk === "string" ? chunk.length : chunk.byteLength;
     if (this.#behind) {
       this.#skipped += size;
@@ -90,6 +90,7 @@ export class OutputFlow {
     this.sink.write(chunk, () => {
       this.#pending -= size;
       this.#parsed += size;
+      parsed?.();
       this.options.onParsed?.(chunk, this.#pending);
       if (this.#behind && this.#pending === 0) this.options.onCaughtUp?.();
     });
@@ -127,5 +128,78 @@ export class OutputFlow {
   /** Bytes dropped while behind. */
   get skippedBytes(): number {
     return this.#skipped;
+  }
+}
+
+/**
+ * Shown output acknowledged at least this often. The server keeps at most
+ * `LIMITS.terminalAckWindowBytes` (128 KiB) unacknowledged, so acknowledging every quarter of it
+ * keeps output coming while xterm parses the rest.
+ */
+export const ACK_EVERY_BYTES = 32 * 1024;
+
+/**
+ * The acknowledgements of one terminal socket (`{type: "ack"}`, see
+ * `TerminalClientMessageSchema`): counts the output bytes the socket brought and the ones the
+ * terminal has shown, and calls `send` with the total to acknowledge, at least every
+ * {@link ACK_EVERY_BYTES} and whenever everything received is shown. With acknowledgements the
+ * server sends no faster than the terminal shows, so a key's echo waits behind at most the
+ * window, not behind whatever the kernel and the browser can queue.
+ *
+ * While `eager()` is true (the page is hidden: a browser then runs its timers, and so xterm's
+ * parser, once a second or less) output is acknowledged as it arrives, so that a background tab
+ * never holds an agent back; the pane's {@link OutputFlow} then bounds what queues in xterm.
+ */
+export class OutputAcks {
+  #received = 0;
+  #shown = 0;
+  #acked = 0;
+  #started = false;
+
+  constructor(
+    private readonly send: (bytes: number) => void,
+    private readonly eager: () => boolean = () => false,
+    private readonly every = ACK_EVERY_BYTES,
+  ) {}
+
+  /** Turn flow control on: acknowledge nothing yet, so that the server starts counting. */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.send(this.#acked);
+  }
+
+  /** The socket brought `bytes` of output. */
+  received(bytes: number): void {
+    this.#received += bytes;
+    if (this.eager()) this.#ackUpTo(this.#received);
+  }
+
+  /** The terminal has shown `bytes` more of what was received. */
+  shown(bytes: number): void {
+    this.#shown += bytes;
+    this.#ackUpTo(this.#shown);
+  }
+
+  /** Acknowledge everything received now (the page was just hidden). */
+  flush(): void {
+    this.#ackUpTo(this.#received, true);
+  }
+
+  /** Bytes received so far, and the total last acknowledged. */
+  get receivedBytes(): number {
+    return this.#received;
+  }
+
+  get ackedBytes(): number {
+    return this.#acked;
+  }
+
+  #ackUpTo(total: number, now = false): void {
+    // Acknowledgements only grow; one of a parse that trails an eager one says nothing new.
+    if (!this.#started || total <= this.#acked) return;
+    if (!now && total - this.#acked < this.every && total < this.#received) return;
+    this.#acked = total;
+    this.send(total);
   }
 }

@@ -25,3 +25,9 @@ export function resizeFrame(cols: number, rows: number): string | null {
   const message: TerminalClientMessage = { type: "resize", cols, rows };
   return JSON.stringify(message);
 }
+
+/** The text frame that acknowledges `bytes` of output shown (see `OutputAcks`). */
+export function ackFrame(bytes: number): string {
+  const message: TerminalClientMessage = { type: "ack", bytes };
+  return JSON.stringify(message);
+}

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { Workspace } from "@clustr/core";
-import { isClustrError, TerminalClientMessageSchema } from "@clustr/protocol";
+import { isClustrError, LIMITS, TerminalClientMessageSchema } from "@clustr/protocol";
 import { requireAgent, type WorkspaceRoutesOptions } from "./agents.js";
 import { CLOSE_CODES, closeReason } from "./close-codes.js";
 import type { ServerSocket } from "./server-socket.js";
@@ -36,17 +36,72 @@ function frameText(data: Buffer | ArrayBuffer | Buffer[]): string {
 }
 
 /**
- * Send one frame; settles once `ws` has handed it to the socket (or the socket is gone) and one
- * timer turn has passed. A pty hands over at most a few KiB per read, and each frame costs a
+ * A terminal socket's flow control, on from the client's first `ack` (see
+ * `TerminalClientMessageSchema`): output waits while more than `windowBytes` are unacknowledged.
+ * Without it, a browser's socket takes output as fast as the kernel's buffers (megabytes on
+ * loopback) and its own queue do, far faster than its terminal shows it, and a key's echo waits
+ * behind all of that.
+ */
+export class AckWindow {
+  #sent = 0;
+  #acked = 0;
+  #on = false;
+  #wake: (() => void) | null = null;
+
+  constructor(private readonly windowBytes: number) {}
+
+  /** Count a frame of `bytes` handed to the socket. */
+  sent(bytes: number): void {
+    this.#sent += bytes;
+  }
+
+  /**
+   * Take the client's acknowledgement of `total` bytes. An error message when it cannot be
+   * right: more than was sent, or less than an earlier one.
+   */
+  ack(total: number): string | null {
+    if (total > this.#sent) return `ack of ${total} bytes, but ${this.#sent} were sent`;
+    if (total < this.#acked) return `ack of ${total} bytes after one of ${this.#acked}`;
+    this.#acked = total;
+    this.#on = true;
+    if (this.#sent - this.#acked <= this.windowBytes) this.release();
+    return null;
+  }
+
+  /** Settles once another frame may go (at once while flow control is off or there is room). */
+  room(): Promise<void> {
+    if (!this.#on || this.#sent - this.#acked <= this.windowBytes) return Promise.resolve();
+    return new Promise((resolve) => {
+      const earlier = this.#wake;
+      this.#wake = () => {
+        earlier?.();
+        resolve();
+      };
+    });
+  }
+
+  /** Let a waiting frame go (room was made, or the socket closed). */
+  release(): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+}
+
+/**
+ * Send one frame once `flow` has room; settles once `ws` has handed it to the socket (or the
+ * socket is gone) and one timer turn has passed. A pty hands over at most a few KiB per read, and each frame costs a
  * send on this side and a wake-up on the browser's, which during a flood cost more than the
  * bytes: output that arrives in the meantime queues in the session and leaves as one frame.
  * Measured here (apps/server bench): one frame per pty read (~4 KiB) ran at 0.4-0.6 of raw pty
  * speed; frames gathered this way (~40 KiB) run at the rate of a bare node-pty -> ws pipe
  * (0.55-0.77 of raw). A lone keystroke's echo finds the socket free and goes out at once.
  */
-function sendFrame(socket: ServerSocket, data: Buffer): Promise<void> {
+async function sendFrame(socket: ServerSocket, flow: AckWindow, data: Buffer): Promise<void> {
+  await flow.room();
   return new Promise((resolve) => {
     if (socket.readyState !== socket.OPEN) return resolve();
+    flow.sent(data.length);
     socket.send(data, { binary: true }, () => setTimeout(resolve, 0));
   });
 }
@@ -55,9 +110,11 @@ function sendFrame(socket: ServerSocket, data: Buffer): Promise<void> {
  * `WS /api/agents/:id/terminal`: the agent's scrollback, then its live output, as binary frames
  * holding the UTF-8 bytes of the output (never split inside a character). The browser sends
  * JSON text frames (`TerminalClientMessageSchema`): `{type: "input", data}` is written to the
- * pty as raw keys, `{type: "resize", cols, rows}` resizes it. Each frame is sent only after the
- * one before it left: a slow socket holds output back and, beyond the pty's high watermark,
- * pauses the program. The socket closes with {@link CLOSE_CODES}.agentEnded when the agent
+ * pty as raw keys, `{type: "resize", cols, rows}` resizes it, `{type: "ack", bytes}` tells how
+ * much output it has shown and turns on flow control ({@link AckWindow}). Each frame is sent
+ * only after the one before it left, and when the client acknowledges, only while at most
+ * `LIMITS.terminalAckWindowBytes` are unacknowledged: a slow socket or terminal holds output
+ * back and, beyond the pty's high watermark, pauses the program. The socket closes with {@link CLOSE_CODES}.agentEnded when the agent
  * ends, and {@link CLOSE_CODES}.agentNotRunning when it has no terminal.
  */
 export const terminalSocket: FastifyPluginAsync<WorkspaceRoutesOptions> = async (app, { workspace }) => {
@@ -74,16 +131,19 @@ export const terminalSocket: FastifyPluginAsync<WorkspaceRoutesOptions> = async 
       const socket: ServerSocket = ws;
       const agent = requireAgent(workspace, request.params.id);
       let closed = false;
+      const flow = new AckWindow(LIMITS.terminalAckWindowBytes);
       let cleanup = (): void => undefined;
       const close = (code: number, reason: string): void => {
         if (closed) return;
         closed = true;
         cleanup();
+        flow.release();
         socket.close(code, closeReason(reason));
       };
       socket.on("close", () => {
         closed = true;
         cleanup();
+        flow.release();
       });
 
       // Input can arrive before the pty is found; it is held until then, in order.
@@ -95,7 +155,12 @@ export const terminalSocket: FastifyPluginAsync<WorkspaceRoutesOptions> = async 
         try {
           message = TerminalClientMessageSchema.parse(JSON.parse(frameText(data)));
         } catch {
-          close(CLOSE_CODES.badMessage, 'expected {"type":"input","data"} or {"type":"resize","cols","rows"} as JSON');
+          close(CLOSE_CODES.badMessage, 'expected {"type":"input","data"}, {"type":"resize","cols","rows"} or {"type":"ack","bytes"} as JSON');
+          return;
+        }
+        if (message.type === "ack") {
+          const wrong = flow.ack(message.bytes);
+          if (wrong) close(CLOSE_CODES.badMessage, wrong);
           return;
         }
         if (message.type === "resize") {
@@ -123,7 +188,7 @@ export const terminalSocket: FastifyPluginAsync<WorkspaceRoutesOptions> = async 
             return;
           }
           pty = found;
-          const subscription = found.subscribeBytes((bytes) => sendFrame(socket, bytes), { replay: true });
+          const subscription = found.subscribeBytes((bytes) => sendFrame(socket, flow, bytes), { replay: true });
           // Exit is reported after every byte of output was handed to the subscribers.
           const exit = found.onExit(() => {
             void Promise.resolve().then(() => {

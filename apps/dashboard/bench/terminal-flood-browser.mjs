@@ -7,7 +7,11 @@
 //    through the page (keys into xterm); the page counts the bytes in xterm's write callbacks
 //    (parsed into its buffer) from the Enter keydown to the last one. The raw variant spawns
 //    the same program with node-pty in the server process and counts `onData` from typing
-//    FLOOD to the last byte. Rounds alternate between the two.
+//    FLOOD to the last byte. Two baselines run in a tab of their own, with the same xterm.js
+//    in a box of the pane's size: xterm alone, fed from memory (what the page can parse and
+//    draw), and the same program through the server bench's bare node-pty -> `ws` pipe into
+//    xterm (no Clustr: the floor of any pty -> WebSocket -> xterm path here). Rounds
+//    alternate the order of the four.
 // 2. Echo latency during a flood. An agent in raw mode echoes each typed letter as `<letter>`
 //    while a second process floods the same pty (at BENCH_ECHO_RATE MiB/s, and flat out). The
 //    page times keydown -> the echo parsed into xterm's buffer, one key at a time; the raw
@@ -213,8 +217,8 @@ async function mainThread({ page, browser }) {
 
 /**
  * The same xterm.js the dashboard bundles, in a tab of its own, in a box the size of the
- * dashboard's terminal pane, with the pane's options: what the page can parse and draw with
- * nothing else in the way (no server, no socket, no pty). Load it once with `page`.
+ * dashboard's terminal pane, with the pane's options. Load it once with `page`; then
+ * `globalThis.newTerminal()` in the tab makes a terminal there.
  */
 async function loadXtermAlone(page, box) {
   const require = createRequire(join(here, "..", "package.json"));
@@ -233,53 +237,123 @@ async function loadXtermAlone(page, box) {
     const { exceptionDetails } = await page.send("Runtime.evaluate", { expression: source });
     if (exceptionDetails) throw new Error(`loading xterm alone: ${exceptionDetails.text}`);
   }
+  await page.evaluate(() => {
+    globalThis.newTerminal = () => {
+      const term = new globalThis.Terminal({
+        fontFamily: 'ui-monospace, "SF Mono", "Cascadia Code", "JetBrains Mono", Menlo, Consolas, monospace',
+        fontSize: 12,
+        scrollback: 5000,
+        cursorBlink: false,
+      });
+      const fit = new globalThis.FitAddon.FitAddon();
+      term.loadAddon(fit);
+      term.open(document.getElementById("alone"));
+      fit.fit();
+      return term;
+    };
+  });
 }
 
-/** One flood of SIZE_MB into the tab of {@link loadXtermAlone}: bytes parsed, ms, renderer CPU ms. */
-async function xtermAlone(page, metrics) {
+/** Run `flood` in the tab of {@link loadXtermAlone}; adds the renderer CPU per MiB parsed. */
+async function inAloneTab(page, metrics, flood, arg) {
   const before = await mainThread({ page, browser: metrics.browser });
-  const result = await page.evaluate(async (mib) => {
-    const term = new globalThis.Terminal({
-      fontFamily: 'ui-monospace, "SF Mono", "Cascadia Code", "JetBrains Mono", Menlo, Consolas, monospace',
-      fontSize: 12,
-      scrollback: 5000,
-      cursorBlink: false,
-    });
-    const fit = new globalThis.FitAddon.FitAddon();
-    term.loadAddon(fit);
-    term.open(document.getElementById("alone"));
-    fit.fit();
-    // Frames as the server sends them during a flood: ~40 KiB of 80-byte lines, the pty's
-    // newline made CR LF; at most 256 KiB waiting in xterm, like a pane that acknowledges.
-    const chunk = new TextEncoder().encode(("x".repeat(79) + "\r\n").repeat(512));
-    const total = mib * 1024 * 1024;
-    const started = performance.now();
-    let sent = 0;
-    let pending = 0;
-    let parsed = 0;
-    await new Promise((resolve) => {
-      const pump = () => {
-        while (sent < total && pending < 256 * 1024) {
-          sent += chunk.length;
-          pending += chunk.length;
-          term.write(chunk, () => {
-            pending -= chunk.length;
-            parsed += chunk.length;
-            if (parsed >= total) resolve();
-            else pump();
-          });
-        }
-      };
-      pump();
-    });
-    const ms = performance.now() - started;
-    const size = `${term.cols}x${term.rows}`;
-    term.dispose();
-    return { bytes: parsed, ms, size };
-  }, SIZE_MB);
+  const result = await page.evaluate(flood, arg);
   const after = await mainThread({ page, browser: metrics.browser });
   // Renderer CPU of every tab: the dashboard's sits idle meanwhile.
   return { ...result, cpuPerMiB: (after.cpu - before.cpu) / (result.bytes / 1024 / 1024) };
+}
+
+/**
+ * xterm alone: SIZE_MB fed from memory, with nothing else in the way (no server, no socket, no
+ * pty): what the page can parse and draw.
+ */
+function xtermAlone(page, metrics) {
+  return inAloneTab(
+    page,
+    metrics,
+    async (mib) => {
+      const term = globalThis.newTerminal();
+      // Frames as the server sends them during a flood: ~40 KiB of 80-byte lines, the pty's
+      // newline made CR LF; at most 256 KiB waiting in xterm, like a pane that acknowledges.
+      const chunk = new TextEncoder().encode(("x".repeat(79) + "\r\n").repeat(512));
+      const total = mib * 1024 * 1024;
+      const started = performance.now();
+      let sent = 0;
+      let pending = 0;
+      let parsed = 0;
+      await new Promise((resolve) => {
+        const pump = () => {
+          while (sent < total && pending < 256 * 1024) {
+            sent += chunk.length;
+            pending += chunk.length;
+            term.write(chunk, () => {
+              pending -= chunk.length;
+              parsed += chunk.length;
+              if (parsed >= total) resolve();
+              else pump();
+            });
+          }
+        };
+        pump();
+      });
+      const ms = performance.now() - started;
+      const size = `${term.cols}x${term.rows}`;
+      term.dispose();
+      return { bytes: parsed, ms, size };
+    },
+    SIZE_MB,
+  );
+}
+
+/**
+ * The flood program through the bare node-pty -> `ws` pipe of the server bench (the host's
+ * `pipeServer`: no Clustr, no flow control) into an xterm in the alone tab: the floor of any
+ * pty -> WebSocket -> xterm path on this machine. Timed from sending FLOOD to the last byte
+ * parsed.
+ */
+async function barePipe(host, page, metrics) {
+  const { port } = await host.call("pipeServer", { file: process.execPath, args: ["-e", FLOOD_PROGRAM, String(SIZE_MB)], ready: "READY" });
+  return inAloneTab(
+    page,
+    metrics,
+    (port) =>
+      new Promise((resolve, reject) => {
+        const term = globalThis.newTerminal();
+        const ws = new WebSocket(`ws://127.0.0.1:${port}`);
+        ws.binaryType = "arraybuffer";
+        let bytes = 0;
+        let parsed = 0;
+        let closed = false;
+        let started = 0;
+        let last = 0;
+        const done = () => {
+          if (!closed || parsed !== bytes) return;
+          term.dispose();
+          resolve({ bytes, ms: last - started });
+        };
+        ws.onmessage = (event) => {
+          // "GO" once the program is ready: start the flood.
+          if (typeof event.data === "string") {
+            started = performance.now();
+            ws.send("FLOOD\r");
+            return;
+          }
+          const data = new Uint8Array(event.data);
+          bytes += data.byteLength;
+          term.write(data, () => {
+            parsed += data.byteLength;
+            last = performance.now();
+            done();
+          });
+        };
+        ws.onclose = () => {
+          closed = true;
+          done();
+        };
+        ws.onerror = () => reject(new Error(`the bare pipe on port ${port} failed`));
+      }),
+    port,
+  );
 }
 
 async function rawFlood(host) {
@@ -429,7 +503,7 @@ const started = performance.now();
 const host = await startHost({ BENCH_MAX_AGENTS: String(2 * ROUNDS + 10), BENCH_DASHBOARD_DIR: BUILD_DIR });
 const client = httpClient(host.port);
 const browser = await launchChromium({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
-const flood = { raw: [], browser: [], alone: [] };
+const flood = { raw: [], browser: [], alone: [], pipe: [] };
 const echo = [];
 const profiles = [];
 try {
@@ -451,14 +525,18 @@ try {
     raw: async () => flood.raw.push(await rawFlood(host)),
     browser: async () => flood.browser.push(await browserFlood(host, client, page, metrics, flood.browser.length)),
     alone: async () => {
-      if (flood.alone.length === 0) await loadXtermAlone(alonePage, flood.browser[0].box);
+      if (!aloneLoaded) await loadXtermAlone(alonePage, flood.browser[0].box);
+      aloneLoaded = true;
       flood.alone.push(await xtermAlone(alonePage, metrics));
     },
+    pipe: async () => flood.pipe.push(await barePipe(host, alonePage, metrics)),
   };
+  let aloneLoaded = false;
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate the order too, so neither variant always runs on the warmer machine (the
-    // xterm-alone tab takes the size of the pane measured in the first browser round).
-    const order = round % 2 === 0 ? ["raw", "browser", "alone"] : ["alone", "browser", "raw"];
+    // alone tab takes the size of the pane measured in the first browser round, which runs
+    // before it).
+    const order = round % 2 === 0 ? ["raw", "browser", "alone", "pipe"] : ["pipe", "alone", "browser", "raw"];
     for (const variant of order) await variants[variant]();
   }
 
@@ -490,8 +568,9 @@ const rate = (r) => r.bytes / MiB / (r.ms / 1000);
 const rawRate = median(flood.raw.map(rate));
 const browserRate = median(flood.browser.map(rate));
 const aloneRate = median(flood.alone.map(rate));
+const pipeRate = median(flood.pipe.map(rate));
 printTable(`1. pty output into xterm in the page: ${SIZE_MB} MiB from node, ${ROUNDS} rounds each, alternating (${note})`, [
-  ["path", "median MiB/s", "min MiB/s", "max MiB/s", "ratio to raw", "ratio to xterm alone", "FLOOD -> last byte ms", "MiB received", "MiB skipped by the pane", "max pending in xterm KiB", "mean frame KiB", "parsed after exit ms"],
+  ["path", "median MiB/s", "min MiB/s", "max MiB/s", "ratio to raw", "ratio to bare pipe", "FLOOD -> last byte ms", "MiB received", "MiB skipped by the pane", "max pending in xterm KiB", "mean frame KiB", "parsed after exit ms"],
   ["node-pty onData (raw, server process)", rawRate, Math.min(...flood.raw.map(rate)), Math.max(...flood.raw.map(rate)), 1, NaN, median(flood.raw.map((r) => r.ms)), median(flood.raw.map((r) => r.bytes / MiB)), NaN, NaN, NaN, NaN],
   [
     `xterm alone, fed from memory (own tab, ${flood.alone[0]?.size ?? "?"})`,
@@ -499,7 +578,7 @@ printTable(`1. pty output into xterm in the page: ${SIZE_MB} MiB from node, ${RO
     Math.min(...flood.alone.map(rate)),
     Math.max(...flood.alone.map(rate)),
     aloneRate / rawRate,
-    1,
+    aloneRate / pipeRate,
     median(flood.alone.map((r) => r.ms)),
     median(flood.alone.map((r) => r.bytes / MiB)),
     NaN,
@@ -508,12 +587,26 @@ printTable(`1. pty output into xterm in the page: ${SIZE_MB} MiB from node, ${RO
     NaN,
   ],
   [
-    "xterm write callbacks (page)",
+    "bare node-pty -> ws pipe -> xterm (floor, own tab)",
+    pipeRate,
+    Math.min(...flood.pipe.map(rate)),
+    Math.max(...flood.pipe.map(rate)),
+    pipeRate / rawRate,
+    1,
+    median(flood.pipe.map((r) => r.ms)),
+    median(flood.pipe.map((r) => r.bytes / MiB)),
+    NaN,
+    NaN,
+    NaN,
+    NaN,
+  ],
+  [
+    "Clustr: terminal pane, xterm write callbacks (page)",
     browserRate,
     Math.min(...flood.browser.map(rate)),
     Math.max(...flood.browser.map(rate)),
     browserRate / rawRate,
-    browserRate / aloneRate,
+    browserRate / pipeRate,
     median(flood.browser.map((r) => r.ms)),
     median(flood.browser.map((r) => r.bytes / MiB)),
     // What the pane skipped when it caught up: dropped frames and output while it reconnected.
@@ -525,9 +618,10 @@ printTable(`1. pty output into xterm in the page: ${SIZE_MB} MiB from node, ${RO
 ]);
 
 printTable("the page's cost per MiB parsed during the flood (medians; main-thread times are wall time)", [
-  ["xterm alone: renderer CPU ms/MiB", "renderer CPU ms/MiB", "MiB/s one free core allows", "main-thread task ms/MiB", "script ms/MiB", "layout + style ms/MiB", "screen-reader switches per round", "slowest switch ms"],
+  ["xterm alone: renderer CPU ms/MiB", "bare pipe: renderer CPU ms/MiB", "pane: renderer CPU ms/MiB", "MiB/s one free core allows", "main-thread task ms/MiB", "script ms/MiB", "layout + style ms/MiB", "screen-reader switches per round", "slowest switch ms"],
   [
     median(flood.alone.map((r) => r.cpuPerMiB)),
+    median(flood.pipe.map((r) => r.cpuPerMiB)),
     median(flood.browser.map((r) => r.cpuPerMiB)),
     1000 / median(flood.browser.map((r) => r.cpuPerMiB)),
     median(flood.browser.map((r) => r.taskPerMiB)),

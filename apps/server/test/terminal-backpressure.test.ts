@@ -1,6 +1,6 @@
 import { connect, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
-import { LIMITS } from "@clustr/protocol";
+import { LIMITS, type Agent } from "@clustr/protocol";
 import { waitFor } from "@clustr/test-utils";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -47,13 +47,22 @@ function upgrade(port: number, path: string): Promise<Socket> {
   });
 }
 
-it("pauses the agent's pty while its terminal socket is not read, and resumes when it is", async () => {
+/** Serve the harness's workspace on a real 127.0.0.1 port and run `test` with a running bash agent. */
+async function withAgentOnPort(name: string, test: (port: number, agent: Agent) => Promise<void>): Promise<void> {
   const app = await buildServer({ token: TOKEN, dashboardDir: null, workspace: h.workspace });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const port = (app.server.address() as AddressInfo).port;
   try {
-    const agent = await spawnBash(h, "firehose");
+    const agent = await spawnBash(h, name);
     await waitRunning(h, agent.id);
+    await test(port, agent);
+  } finally {
+    await app.close();
+  }
+}
+
+it("pauses the agent's pty while its terminal socket is not read, and resumes when it is", async () => {
+  await withAgentOnPort("firehose", async (port, agent) => {
     const socket = await upgrade(port, `/api/agents/${agent.id}/terminal`);
     socket.pause();
     await h.app.inject({ method: "POST", url: `/api/agents/${agent.id}/input`, headers: USER, payload: { text: "yes flood-of-output", submit: true } });
@@ -72,18 +81,11 @@ it("pauses the agent's pty while its terminal socket is not read, and resumes wh
     await waitFor(() => received > 1024 * 1024 && sawResume, { timeoutMs: 30_000, what: "output flowing again" });
     clearInterval(watch);
     socket.destroy();
-  } finally {
-    await app.close();
-  }
+  });
 });
 
 it("keeps at most the ack window in flight to a client that acknowledges, and closes on a false ack", async () => {
-  const app = await buildServer({ token: TOKEN, dashboardDir: null, workspace: h.workspace });
-  await app.listen({ host: "127.0.0.1", port: 0 });
-  const port = (app.server.address() as AddressInfo).port;
-  try {
-    const agent = await spawnBash(h, "acked");
-    await waitRunning(h, agent.id);
+  await withAgentOnPort("acked", async (port, agent) => {
     const socket = new WebSocket(`ws://127.0.0.1:${port}/api/agents/${agent.id}/terminal`, { headers: { authorization: `Bearer ${TOKEN}` } });
     let received = 0;
     let closed: { code: number; reason: string } | undefined;
@@ -125,7 +127,5 @@ it("keeps at most the ack window in flight to a client that acknowledges, and cl
     expect(closed?.code).toBe(CLOSE_CODES.badMessage);
     expect(closed?.reason).toMatch(/^ack of \d+ bytes, but \d+ were sent$/);
     expect(h.workspace.get(agent.id)?.status).toBe("running");
-  } finally {
-    await app.close();
-  }
+  });
 });

@@ -38,6 +38,11 @@ export interface ServerOptions {
    * WebSocket routes included: `@fastify/websocket` is registered first).
    */
   routes?: (app: FastifyInstance) => void | Promise<void>;
+  /**
+   * How long a terminal socket whose client acknowledges output may leave output waiting
+   * without a further acknowledgement before it is closed with `4008` (default 30 s).
+   */
+  terminalAckStallMs?: number;
 }
 
 /** Build the Fastify app. Listening is the caller's business (the launcher, or `inject` in tests). */
@@ -60,7 +65,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     ...(verifyAgentToken ? { verifyAgentToken } : {}),
   });
   app.get("/api/health", async (): Promise<HealthResponse> => ({ ok: true, version: VERSION }));
-  if (workspace) await app.register(async (scope) => registerWorkspaceRoutes(scope, workspace));
+  if (workspace) await app.register(async (scope) => registerWorkspaceRoutes(scope, workspace, { terminalAckStallMs: options.terminalAckStallMs }));
   if (options.routes) await app.register(async (scope) => options.routes?.(scope));
   await registerDashboard(app, options.dashboardDir === undefined ? findDashboardDir() : options.dashboardDir);
   return app;

@@ -48,8 +48,8 @@ function upgrade(port: number, path: string): Promise<Socket> {
 }
 
 /** Serve the harness's workspace on a real 127.0.0.1 port and run `test` with a running bash agent. */
-async function withAgentOnPort(name: string, test: (port: number, agent: Agent) => Promise<void>): Promise<void> {
-  const app = await buildServer({ token: TOKEN, dashboardDir: null, workspace: h.workspace });
+async function withAgentOnPort(name: string, test: (port: number, agent: Agent) => Promise<void>, terminalAckStallMs?: number): Promise<void> {
+  const app = await buildServer({ token: TOKEN, dashboardDir: null, workspace: h.workspace, terminalAckStallMs });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const port = (app.server.address() as AddressInfo).port;
   try {
@@ -128,4 +128,28 @@ it("keeps at most the ack window in flight to a client that acknowledges, and cl
     expect(closed?.reason).toMatch(/^ack of \d+ bytes, but \d+ were sent$/);
     expect(h.workspace.get(agent.id)?.status).toBe("running");
   });
+});
+
+it("closes a client that stopped acknowledging with 4008, and the agent runs on", async () => {
+  await withAgentOnPort(
+    "frozen",
+    async (port, agent) => {
+      // A tab frozen by its browser: it acknowledged once, then reads on but says nothing more.
+      const socket = new WebSocket(`ws://127.0.0.1:${port}/api/agents/${agent.id}/terminal`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      let closed: { code: number; reason: string } | undefined;
+      socket.on("close", (code, reason) => (closed = { code, reason: reason.toString() }));
+      await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+      socket.send(JSON.stringify({ type: "ack", bytes: 0 }));
+      await h.app.inject({ method: "POST", url: `/api/agents/${agent.id}/input`, headers: USER, payload: { text: "yes frozen-flood", submit: true } });
+      const pty = h.workspace.terminal(agent.id).pty();
+      await waitFor(() => pty.paused, { timeoutMs: 30_000, what: "pty paused behind the window" });
+      await waitFor(() => closed, { timeoutMs: 30_000, what: "close of the stalled socket" });
+      expect(closed?.code).toBe(CLOSE_CODES.tooSlow);
+      expect(closed?.reason).toMatch(/^no output acknowledged for \d+ s: reconnect$/);
+      // Without the stalled socket the output flows again.
+      await waitFor(() => !pty.paused, { timeoutMs: 30_000, what: "pty resumed" });
+      expect(h.workspace.get(agent.id)?.status).toBe("running");
+    },
+    1000,
+  );
 });

@@ -3,7 +3,10 @@
  * reads them to decide what to do next.
  */
 export const CLOSE_CODES = {
-  /** The events client fell too far behind: reconnect with `?since=<last seq seen>`. */
+  /**
+   * The client fell too far behind: the events client reconnects with `?since=<last seq seen>`;
+   * a terminal client stopped acknowledging output and reconnects for the scrollback.
+   */
   tooSlow: 4008,
   /** The agent ended; its terminal has nothing more to say. */
   agentEnded: 4010,

@@ -11,8 +11,14 @@ import { messageRoutes } from "./messages.js";
 import { rulesRoutes } from "./rules.js";
 import { terminalSocket } from "./terminal-socket.js";
 
+/** Tunables of the workspace routes (defaults fit a user's machine). */
+export interface WorkspaceRouteTunables {
+  /** How long a terminal socket waits for a client's acknowledgements before closing it (30 s). */
+  terminalAckStallMs?: number;
+}
+
 /** Add every route of DESIGN.md "HTTP and WebSocket API" over `workspace` to `app`. */
-export async function registerWorkspaceRoutes(app: FastifyInstance, workspace: Workspace): Promise<void> {
+export async function registerWorkspaceRoutes(app: FastifyInstance, workspace: Workspace, tunables: WorkspaceRouteTunables = {}): Promise<void> {
   const options = { workspace };
   await app.register(agentRoutes, options);
   await app.register(checkpointRoutes, options);
@@ -22,7 +28,7 @@ export async function registerWorkspaceRoutes(app: FastifyInstance, workspace: W
   await app.register(rulesRoutes, options);
   await app.register(imageRoutes, options);
   await app.register(eventsSocket, options);
-  await app.register(terminalSocket, options);
+  await app.register(terminalSocket, { ...options, ackStallMs: tunables.terminalAckStallMs });
   await app.register(bridgeRoutes, options);
 }
 

@@ -36,6 +36,14 @@ function frameText(data: Buffer | ArrayBuffer | Buffer[]): string {
 }
 
 /**
+ * How long output may wait for a client that acknowledges to acknowledge more before its
+ * socket is closed ({@link CLOSE_CODES}.tooSlow; the client reconnects for the scrollback).
+ * A browser freezes a background tab now and then: its socket stays open and its page sends
+ * nothing, and without this limit the agent would wait, paused, until the tab came back.
+ */
+export const ACK_STALL_MS = 30_000;
+
+/**
  * A terminal socket's flow control, on from the client's first `ack` (see
  * `TerminalClientMessageSchema`): output waits while more than `windowBytes` are unacknowledged.
  * Without it, a browser's socket takes output as fast as the kernel's buffers (megabytes on
@@ -46,9 +54,13 @@ export class AckWindow {
   #sent = 0;
   #acked = 0;
   #on = false;
-  #wake: (() => void) | null = null;
+  #waiting: ((room: boolean) => void)[] = [];
+  #stall: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(private readonly windowBytes: number) {}
+  constructor(
+    private readonly windowBytes: number,
+    private readonly stallMs = ACK_STALL_MS,
+  ) {}
 
   /** Count a frame of `bytes` handed to the socket. */
   sent(bytes: number): void {
@@ -62,34 +74,49 @@ export class AckWindow {
   ack(total: number): string | null {
     if (total > this.#sent) return `ack of ${total} bytes, but ${this.#sent} were sent`;
     if (total < this.#acked) return `ack of ${total} bytes after one of ${this.#acked}`;
+    const progress = total > this.#acked;
     this.#acked = total;
     this.#on = true;
-    if (this.#sent - this.#acked <= this.windowBytes) this.release();
+    if (this.#sent - this.#acked <= this.windowBytes) this.#settle(true);
+    else if (progress && this.#waiting.length > 0) this.#armStall();
     return null;
   }
 
-  /** Settles once another frame may go (at once while flow control is off or there is room). */
-  room(): Promise<void> {
-    if (!this.#on || this.#sent - this.#acked <= this.windowBytes) return Promise.resolve();
+  /**
+   * Settles once another frame may go: true at once while flow control is off or there is
+   * room, or once acknowledgements make room; false when the client acknowledged nothing more
+   * for `stallMs` meanwhile, or {@link AckWindow.release} was called.
+   */
+  room(): Promise<boolean> {
+    if (!this.#on || this.#sent - this.#acked <= this.windowBytes) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const earlier = this.#wake;
-      this.#wake = () => {
-        earlier?.();
-        resolve();
-      };
+      this.#waiting.push(resolve);
+      if (this.#waiting.length === 1) this.#armStall();
     });
   }
 
-  /** Let a waiting frame go (room was made, or the socket closed). */
+  /** Let a waiting frame go, without room (the socket closed). */
   release(): void {
-    const wake = this.#wake;
-    this.#wake = null;
-    wake?.();
+    this.#settle(false);
+  }
+
+  #armStall(): void {
+    if (this.#stall) clearTimeout(this.#stall);
+    this.#stall = setTimeout(() => this.#settle(false), this.stallMs);
+  }
+
+  #settle(room: boolean): void {
+    if (this.#stall) clearTimeout(this.#stall);
+    this.#stall = null;
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const wake of waiting) wake(room);
   }
 }
 
 /**
- * Send one frame once `flow` has room; settles once `ws` has handed it to the socket (or the
+ * Send one frame once `flow` has room (`stalled` is called instead when the client stopped
+ * acknowledging, or the socket closed meanwhile); settles once `ws` has handed it to the socket (or the
  * socket is gone) and one timer turn has passed. A pty hands over at most a few KiB per read, and each frame costs a
  * send on this side and a wake-up on the browser's, which during a flood cost more than the
  * bytes: output that arrives in the meantime queues in the session and leaves as one frame.
@@ -97,13 +124,22 @@ export class AckWindow {
  * speed; frames gathered this way (~40 KiB) run at the rate of a bare node-pty -> ws pipe
  * (0.55-0.77 of raw). A lone keystroke's echo finds the socket free and goes out at once.
  */
-async function sendFrame(socket: ServerSocket, flow: AckWindow, data: Buffer): Promise<void> {
-  await flow.room();
+async function sendFrame(socket: ServerSocket, flow: AckWindow, data: Buffer, stalled: () => void): Promise<void> {
+  if (!(await flow.room())) {
+    stalled();
+    return;
+  }
   return new Promise((resolve) => {
     if (socket.readyState !== socket.OPEN) return resolve();
     flow.sent(data.length);
     socket.send(data, { binary: true }, () => setTimeout(resolve, 0));
   });
+}
+
+/** Options of {@link terminalSocket}. */
+export interface TerminalSocketOptions extends WorkspaceRoutesOptions {
+  /** See {@link ACK_STALL_MS} (the default). */
+  ackStallMs?: number;
 }
 
 /**
@@ -115,9 +151,11 @@ async function sendFrame(socket: ServerSocket, flow: AckWindow, data: Buffer): P
  * only after the one before it left, and when the client acknowledges, only while at most
  * `LIMITS.terminalAckWindowBytes` are unacknowledged: a slow socket or terminal holds output
  * back and, beyond the pty's high watermark, pauses the program. The socket closes with {@link CLOSE_CODES}.agentEnded when the agent
- * ends, and {@link CLOSE_CODES}.agentNotRunning when it has no terminal.
+ * ends, {@link CLOSE_CODES}.agentNotRunning when it has no terminal, and
+ * {@link CLOSE_CODES}.tooSlow when a client that acknowledges left output waiting for
+ * `ackStallMs` without acknowledging more.
  */
-export const terminalSocket: FastifyPluginAsync<WorkspaceRoutesOptions> = async (app, { workspace }) => {
+export const terminalSocket: FastifyPluginAsync<TerminalSocketOptions> = async (app, { workspace, ackStallMs = ACK_STALL_MS }) => {
   app.get<{ Params: IdParams }>(
     "/api/agents/:id/terminal",
     {
@@ -131,7 +169,7 @@ export const terminalSocket: FastifyPluginAsync<WorkspaceRoutesOptions> = async 
       const socket: ServerSocket = ws;
       const agent = requireAgent(workspace, request.params.id);
       let closed = false;
-      const flow = new AckWindow(LIMITS.terminalAckWindowBytes);
+      const flow = new AckWindow(LIMITS.terminalAckWindowBytes, ackStallMs);
       let cleanup = (): void => undefined;
       const close = (code: number, reason: string): void => {
         if (closed) return;
@@ -188,7 +226,10 @@ export const terminalSocket: FastifyPluginAsync<WorkspaceRoutesOptions> = async 
             return;
           }
           pty = found;
-          const subscription = found.subscribeBytes((bytes) => sendFrame(socket, flow, bytes), { replay: true });
+          const subscription = found.subscribeBytes(
+            (bytes) => sendFrame(socket, flow, bytes, () => close(CLOSE_CODES.tooSlow, `no output acknowledged for ${Math.round(ackStallMs / 1000)} s: reconnect`)),
+            { replay: true },
+          );
           // Exit is reported after every byte of output was handed to the subscribers.
           const exit = found.onExit(() => {
             void Promise.resolve().then(() => {

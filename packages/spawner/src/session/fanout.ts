@@ -53,12 +53,6 @@ export class OutputFanout {
     for (const sub of this.subscribers) this.enqueue(sub, chunk);
   }
 
-  /** True when some subscriber holds more than the high watermark. */
-  get behind(): boolean {
-    for (const sub of this.subscribers) if (sub.queuedBytes + sub.inFlightBytes > this.high) return true;
-    return false;
-  }
-
   /** Resolves once every subscriber has taken everything pushed so far. */
   whenDelivered(): Promise<void> {
     if (this.allDelivered()) return Promise.resolve();

@@ -116,10 +116,11 @@ export class AckWindow {
 
 /**
  * Send one frame once `flow` has room (`stalled` is called instead when the client stopped
- * acknowledging, or the socket closed meanwhile); settles once `ws` has handed it to the socket (or the
- * socket is gone) and one timer turn has passed. A pty hands over at most a few KiB per read, and each frame costs a
- * send on this side and a wake-up on the browser's, which during a flood cost more than the
- * bytes: output that arrives in the meantime queues in the session and leaves as one frame.
+ * acknowledging, or the socket closed meanwhile); settles once `ws` has handed it to the
+ * socket (or the socket is gone) and one timer turn has passed. A pty hands over at most a few
+ * KiB per read, and each frame costs a send on this side and a wake-up on the browser's, which
+ * during a flood cost more than the bytes: output that arrives in the meantime queues in the
+ * session and leaves as one frame.
  * Measured here (apps/server bench): one frame per pty read (~4 KiB) ran at 0.4-0.6 of raw pty
  * speed; frames gathered this way (~40 KiB) run at the rate of a bare node-pty -> ws pipe
  * (0.55-0.77 of raw). A lone keystroke's echo finds the socket free and goes out at once.
@@ -150,10 +151,10 @@ export interface TerminalSocketOptions extends WorkspaceRoutesOptions {
  * much output it has shown and turns on flow control ({@link AckWindow}). Each frame is sent
  * only after the one before it left, and when the client acknowledges, only while at most
  * `LIMITS.terminalAckWindowBytes` are unacknowledged: a slow socket or terminal holds output
- * back and, beyond the pty's high watermark, pauses the program. The socket closes with {@link CLOSE_CODES}.agentEnded when the agent
- * ends, {@link CLOSE_CODES}.agentNotRunning when it has no terminal, and
- * {@link CLOSE_CODES}.tooSlow when a client that acknowledges left output waiting for
- * `ackStallMs` without acknowledging more.
+ * back and, beyond the pty's high watermark, pauses the program. The socket closes with
+ * {@link CLOSE_CODES}.agentEnded when the agent ends, {@link CLOSE_CODES}.agentNotRunning when
+ * it has no terminal, and {@link CLOSE_CODES}.tooSlow when a client that acknowledges left
+ * output waiting for `ackStallMs` without acknowledging more.
  */
 export const terminalSocket: FastifyPluginAsync<TerminalSocketOptions> = async (app, { workspace, ackStallMs = ACK_STALL_MS }) => {
   app.get<{ Params: IdParams }>(

@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
+import type { Agent } from "@clustr/protocol";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 
@@ -173,10 +174,15 @@ export async function startLiveWorkspace(prefix: string): Promise<LiveWorkspace>
   }
 }
 
-/** Open the dashboard through its token URL (as the server prints it) in a new page and wait for the views. */
-export async function openDashboard(browser: Browser, started: Started, viewport = { width: 1280, height: 800 }): Promise<Page> {
+/**
+ * Open the dashboard through its token URL (as the server prints it) in a new page and wait for
+ * the views; `beforeLoad` runs in the page before its own scripts.
+ */
+export async function openDashboard(browser: Browser, started: Started, viewport = { width: 1280, height: 800 }, beforeLoad?: () => void): Promise<Page> {
   const page = await browser.newPage({ viewport });
   page.on("dialog", (dialog) => void dialog.accept());
+  // Run in the page before its own scripts (e.g. the benchmarks' optional stats hook).
+  if (beforeLoad) await page.addInitScript(beforeLoad);
   await page.goto(`${started.url}/?token=${started.token}`);
   await page.getByRole("tablist", { name: "Views" }).waitFor({ timeout: 20_000 });
   return page;
@@ -203,4 +209,21 @@ export function drawnEdges(page: Page): Promise<DrawnEdge[]> {
     if (!cy) return [];
     return cy.edges().map((edge) => ({ source: String(edge.data("source")), target: String(edge.data("target")), type: String(edge.data("type")) }));
   });
+}
+
+/** Spawn a bash command agent in `cwd` through the page's own API calls (its cookie); the created agent. */
+export async function spawnBashAgent(page: Page, name: string, cwd: string, task: string): Promise<Agent> {
+  const { status, body } = await page.evaluate(
+    async ({ name, cwd, task }) => {
+      const response = await fetch("/api/agents", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name, kind: "command", command: "bash", args: ["--norc", "--noprofile"], cwd, task }),
+      });
+      return { status: response.status, body: (await response.json()) as { agent: Agent } };
+    },
+    { name, cwd, task },
+  );
+  expect(status).toBe(201);
+  return body.agent;
 }

@@ -1,7 +1,6 @@
-import type { Agent } from "@clustr/protocol";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDashboard, snap, startLiveWorkspace, type LiveWorkspace } from "./browser-harness.js";
+import { openDashboard, snap, spawnBashAgent, startLiveWorkspace, type LiveWorkspace } from "./browser-harness.js";
 
 /** What the page's stats hook saw of the pane's screen-reader switches. */
 interface Switch {
@@ -20,10 +19,9 @@ describe("terminal screen-reader view during an output flood", () => {
   beforeAll(async () => {
     live = await startLiveWorkspace("clustr-dashboard-a11y-");
     project = live.project;
-    page = await openDashboard(live.browser, live.started);
     // The pane reports each switch of screen-reader mode to the benchmarks' optional stats
-    // hook, which must be there before the page starts: install it, then load again.
-    await page.addInitScript(() => {
+    // hook, which must be there before the page starts.
+    page = await openDashboard(live.browser, live.started, undefined, () => {
       const switches: { on: boolean; ms: number }[] = [];
       Object.assign(window, {
         __a11ySwitches: switches,
@@ -35,8 +33,6 @@ describe("terminal screen-reader view during an output flood", () => {
         },
       });
     });
-    await page.reload();
-    await page.getByRole("tablist", { name: "Views" }).waitFor({ timeout: 20_000 });
   }, 90_000);
 
   afterAll(async () => {
@@ -48,22 +44,11 @@ describe("terminal screen-reader view during an output flood", () => {
   const switches = () => page.evaluate(() => (window as unknown as { __a11ySwitches: Switch[] }).__a11ySwitches);
 
   it("keeps the agent's output in the accessibility tree while it comes at a readable pace", async () => {
-    const spawned = await page.evaluate(
-      async (cwd) => {
-        const response = await fetch("/api/agents", {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ name: "reader", kind: "command", command: "bash", args: ["--norc", "--noprofile"], cwd, task: "echo calm-$((20+1))-line" }),
-        });
-        return { status: response.status, body: (await response.json()) as { agent: Agent } };
-      },
-      project,
-    );
-    expect(spawned.status).toBe(201);
+    const reader = await spawnBashAgent(page, "reader", project, "echo calm-$((20+1))-line");
     await page.getByRole("tab", { name: "Terminal" }).click();
     const picker = page.getByRole("combobox", { name: "Open terminal" });
     await expect.poll(() => picker.locator("option").allTextContents(), { timeout: 30_000 }).toContainEqual(expect.stringMatching(/^reader/));
-    await picker.selectOption(spawned.body.agent.id);
+    await picker.selectOption(reader.id);
     await expect.poll(() => terminal().locator(".xterm-rows").textContent(), { timeout: 30_000 }).toContain("calm-21-line");
     await expect.poll(() => tree().textContent(), { timeout: 20_000 }).toContain("calm-21-line");
     expect(await tree().getByRole("listitem").count()).toBeGreaterThan(0);

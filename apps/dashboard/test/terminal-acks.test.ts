@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Agent } from "@clustr/protocol";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDashboard, snap, startLiveWorkspace, type LiveWorkspace } from "./browser-harness.js";
+import { openDashboard, snap, spawnBashAgent, startLiveWorkspace, type LiveWorkspace } from "./browser-harness.js";
 
 /** What the page's stats hook saw of one pane. */
 interface Seen {
@@ -24,8 +24,7 @@ describe("terminal acknowledgements", () => {
 
   beforeAll(async () => {
     live = await startLiveWorkspace("clustr-dashboard-acks-");
-    page = await openDashboard(live.browser, live.started);
-    await page.addInitScript(() => {
+    page = await openDashboard(live.browser, live.started, undefined, () => {
       const seen: Record<string, { parsed: number; maxPending: number; skipped: number }> = {};
       Object.assign(window, {
         __seen: seen,
@@ -49,17 +48,7 @@ describe("terminal acknowledgements", () => {
         if (message.type === "ack") acks.push(message.bytes ?? -1);
       });
     });
-    await page.reload();
-    await page.getByRole("tablist", { name: "Views" }).waitFor({ timeout: 20_000 });
-    const spawned = await page.evaluate(async (cwd) => {
-      const response = await fetch("/api/agents", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ name: "acked", kind: "command", command: "bash", args: ["--norc", "--noprofile"], cwd, task: "echo ready-$((20+1))" }),
-      });
-      return (await response.json()) as { agent: Agent };
-    }, live.project);
-    agent = spawned.agent;
+    agent = await spawnBashAgent(page, "acked", live.project, "echo ready-$((20+1))");
     await page.getByRole("tab", { name: "Terminal" }).click();
     const picker = page.getByRole("combobox", { name: "Open terminal" });
     await picker.locator(`option[value="${agent.id}"]`).waitFor({ state: "attached", timeout: 30_000 });

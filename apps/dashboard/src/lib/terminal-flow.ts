@@ -186,11 +186,7 @@ export class OutputAcks {
     this.#ackUpTo(this.#received, true);
   }
 
-  /** Bytes received so far, and the total last acknowledged. */
-  get receivedBytes(): number {
-    return this.#received;
-  }
-
+  /** The total last acknowledged. */
   get ackedBytes(): number {
     return this.#acked;
   }

@@ -3,28 +3,22 @@
 // with a returning user's config — and not one keystroke from the test.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { waitFor } from "@clustr/test-utils";
-import { DONE_TEXT, listProcesses, processesWithEnv, sessionProcesses, type E2eCliId } from "../src/index.js";
-import { AGENT_TIMEOUT_MS, readUserConfig, startApiFixture, withDiagnostics, type ApiFixture } from "./helpers/api-fixture.js";
+import { DONE_TEXT, E2E_CLIS, listProcesses, processesWithEnv, sessionProcesses } from "../src/index.js";
+import { AGENT_TIMEOUT_MS, readUserConfig, useApiFixture, withDiagnostics } from "./helpers/api-fixture.js";
 import { longTask } from "./helpers/e2e-fixture.js";
 
 // Long enough that Claude 2.1.330 would wrap it in <pasted_content> tags if it went as one paste.
 const TASK = longTask("Look around, then tell me who else is here.", ["CALL list_agents {}"]);
 
-describe.each<E2eCliId>(["claude-2.1.197", "claude-2.1.330", "codex-0.169.0"])("e2e api %s", (cli) => {
-  let fixture: ApiFixture | undefined;
-
-  afterEach(async () => {
-    await fixture?.close();
-    fixture = undefined;
-  });
+describe.each(E2E_CLIS.map((c) => c.id))("e2e api %s", (cli) => {
+  const start = useApiFixture();
 
   it(
     "spawns through POST /api/agents with the task as the first user turn, runs, idles, and leaves nothing behind when killed",
     async () => {
-      fixture = await startApiFixture(cli);
-      const f = fixture;
+      const f = await start(cli);
       const created = await f.spawn({ name: "solo", task: TASK });
       expect(created).toMatchObject({ name: "solo", kind: f.kind, status: "starting", cwd: f.cwd, task: TASK, parentId: null });
 

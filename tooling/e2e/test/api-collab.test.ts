@@ -1,11 +1,11 @@
 // e2e: two agents of the same real CLI collaborate through the clustr tools, spawned and watched
 // through Clustr's HTTP API (the real `clustr-ai` bin), on a fake model that does what the
 // `CALL` lines of its task — or of the messages it reads — ask.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { waitFor } from "@clustr/test-utils";
 import { MessageSchema, type Agent, type Message } from "@clustr/protocol";
-import { DONE_TEXT, listProcesses, sessionProcesses, type E2eCliId, type RecordedRequest } from "../src/index.js";
-import { AGENT_TIMEOUT_MS, startApiFixture, withDiagnostics, type ApiFixture } from "./helpers/api-fixture.js";
+import { DONE_TEXT, E2E_CLIS, listProcesses, sessionProcesses, type RecordedRequest } from "../src/index.js";
+import { AGENT_TIMEOUT_MS, useApiFixture, withDiagnostics } from "./helpers/api-fixture.js";
 
 const call = (tool: string, input: Record<string, unknown>): string => `CALL ${tool} ${JSON.stringify(input)}`;
 const PLAN = "ship the e2e run";
@@ -22,19 +22,13 @@ function resultOf(turns: RecordedRequest[], tool: string): string | undefined {
   return undefined;
 }
 
-describe.each<E2eCliId>(["claude-2.1.197", "claude-2.1.330", "codex-0.169.0"])("e2e api collaboration %s", (cli) => {
-  let fixture: ApiFixture | undefined;
-
-  afterEach(async () => {
-    await fixture?.close();
-    fixture = undefined;
-  });
+describe.each(E2E_CLIS.map((c) => c.id))("e2e api collaboration %s", (cli) => {
+  const start = useApiFixture();
 
   it(
     "messages, shared context, a spawned child and wait_for_message work between two agents",
     async () => {
-      fixture = await startApiFixture(cli);
-      const f = fixture;
+      const f = await start(cli);
 
       await withDiagnostics(f, async () => {
         // bee starts first and goes idle with nothing to do.

@@ -1,10 +1,10 @@
 // e2e: a task at the protocol's size limit, spawned through Clustr's HTTP API, is the first user
 // turn of each real CLI exactly as written (Claude 2.1.330 would wrap it if it went as one paste).
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { LIMITS, utf8Length } from "@clustr/protocol";
 import { waitFor } from "@clustr/test-utils";
-import type { E2eCliId } from "../src/index.js";
-import { AGENT_TIMEOUT_MS, startApiFixture, withDiagnostics, type ApiFixture } from "./helpers/api-fixture.js";
+import { E2E_CLIS } from "../src/index.js";
+import { AGENT_TIMEOUT_MS, useApiFixture, withDiagnostics } from "./helpers/api-fixture.js";
 
 /** Lines of varied length and script, cut to exactly `bytes` UTF-8 bytes, ending on a visible character. */
 function taskOfBytes(bytes: number): string {
@@ -19,13 +19,8 @@ function taskOfBytes(bytes: number): string {
   return text.padEnd(text.length + (bytes - utf8Length(text)), "x");
 }
 
-describe.each<E2eCliId>(["claude-2.1.197", "claude-2.1.330", "codex-0.169.0"])("e2e api long task %s", (cli) => {
-  let fixture: ApiFixture | undefined;
-
-  afterEach(async () => {
-    await fixture?.close();
-    fixture = undefined;
-  });
+describe.each(E2E_CLIS.map((c) => c.id))("e2e api long task %s", (cli) => {
+  const start = useApiFixture();
 
   it(
     "gives the CLI a task of the largest allowed size as its first user turn, exactly",
@@ -33,8 +28,7 @@ describe.each<E2eCliId>(["claude-2.1.197", "claude-2.1.330", "codex-0.169.0"])("
       const task = taskOfBytes(LIMITS.taskMaxBytes);
       expect(utf8Length(task)).toBe(LIMITS.taskMaxBytes);
       expect(task.split("\n").length).toBeGreaterThan(300);
-      fixture = await startApiFixture(cli);
-      const f = fixture;
+      const f = await start(cli);
       const created = await f.spawn({ name: "big", task });
       const first = await withDiagnostics(f, () =>
         waitFor(() => f.turnsOf(created)[0], { timeoutMs: AGENT_TIMEOUT_MS, intervalMs: 250, what: "the first turn of the big task" }),

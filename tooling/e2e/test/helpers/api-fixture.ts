@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterEach } from "vitest";
 import { makeTempDir, waitFor, type TempDir } from "@clustr/test-utils";
 import { AgentSchema, type Agent, type ClustrEvent } from "@clustr/protocol";
 import {
@@ -61,6 +62,19 @@ export interface ApiFixture {
 
 export function kindOf(cli: E2eCliId): AgentKind {
   return cli.startsWith("claude") ? "claude" : "codex";
+}
+
+/**
+ * For a `describe`: a function that starts the fixture for `cli`, each one closed after its
+ * test.
+ */
+export function useApiFixture(): (cli: E2eCliId) => Promise<ApiFixture> {
+  let fixture: ApiFixture | undefined;
+  afterEach(async () => {
+    await fixture?.close();
+    fixture = undefined;
+  });
+  return async (cli) => (fixture = await startApiFixture(cli));
 }
 
 export async function startApiFixture(cli: E2eCliId): Promise<ApiFixture> {

@@ -14,8 +14,11 @@
 //    alternate the order of the four.
 // 2. Echo latency during a flood. An agent in raw mode echoes each typed letter as `<letter>`
 //    while a second process floods the same pty (at BENCH_ECHO_RATE MiB/s, and flat out). The
-//    page times keydown -> the echo parsed into xterm's buffer, one key at a time; the raw
-//    variant times node-pty write -> echo in `onData`.
+//    page times the key event (its timestamp: when the browser took the key) -> the echo parsed
+//    into xterm's buffer, one key at a time; the raw variant times node-pty write -> echo in
+//    `onData`. Each echo carries the time the program read its key, and the page notes when the
+//    frame holding it arrived, which splits the wait into key -> program, program -> page and
+//    arrived -> parsed (the page's and node's clocks both count from the epoch).
 //
 // The dashboard's terminal pane reports parsed chunks to `window.__clustrTerminalStats` when a
 // page installs it (src/lib/terminal-flow.ts); this script installs it before the page loads.
@@ -66,8 +69,8 @@ setInterval(() => process.stdout.write(slice), 10);
 
 // Raw mode, so that each key arrives alone. Until ECHO is typed (the task text the server
 // types at start is ignored too) it only waits; then it starts the flooder on the same tty,
-// says ARMED, echoes each lowercase letter as "<letter><number>>", numbered from 0, and ends
-// on Q.
+// says ARMED, echoes each lowercase letter as "<letter><number>@<ms>>", numbered from 0, with
+// the time it read the key (ms since the epoch), and ends on Q.
 const ECHOER = `
 const { spawn } = require("node:child_process");
 const rate = process.argv[1];
@@ -77,6 +80,7 @@ let typed = "";
 let child = null;
 let count = 0;
 process.stdin.on("data", (data) => {
+  const at = (performance.timeOrigin + performance.now()).toFixed(2);
   if (!child) {
     typed += data.toString("latin1");
     if (!typed.includes("ECHO")) return;
@@ -85,7 +89,7 @@ process.stdin.on("data", (data) => {
     return;
   }
   for (const byte of data) {
-    if (byte >= 0x61 && byte <= 0x7a) process.stdout.write("<" + String.fromCharCode(byte) + count++ + ">");
+    if (byte >= 0x61 && byte <= 0x7a) process.stdout.write("<" + String.fromCharCode(byte) + count++ + "@" + at + ">");
     else if (byte === 0x51) {
       child.kill("SIGKILL");
       process.exit(0);
@@ -103,14 +107,36 @@ function checkPrerequisites() {
 
 /**
  * Installed in the page before it loads: counts what each terminal pane parsed, when, how much
- * was still waiting in xterm, the keydowns, and the `<letter>` echoes.
+ * was still waiting in xterm, the keydowns, and the `<letter>` echoes: when the frame holding
+ * each arrived on its terminal socket (a listener added to every WebSocket the page opens, so it
+ * runs before the pane's own) and when xterm had parsed it.
  */
 function installHook(name) {
   const keys = [];
   const agents = {};
+  // Echo number -> when the frame holding it arrived; filled while `echoing`.
+  const arrivals = new Map();
+  // Echoes are "<letter><number>@<ms>>"; one may straddle two chunks, and the scrollback a
+  // reconnect replays shows old ones again: the first sight of each number counts. Only the
+  // text from the first "<" on is decoded: the flood around the echoes has none.
+  const ECHO = /<([a-z])(\d+)@([\d.]+)>/g;
+  const echoes = (view, carry, found) => {
+    const first = view.indexOf(0x3c);
+    if (first < 0 && !carry) return "";
+    const text = carry + new TextDecoder().decode(first < 0 ? view.subarray(0, 40) : view.subarray(first));
+    let end = 0;
+    for (const match of text.matchAll(ECHO)) {
+      found(match);
+      end = match.index + match[0].length;
+    }
+    return text.slice(Math.max(end, text.length - 40));
+  };
+  let arrivalCarry = "";
   const stats = {
     keys,
     agents,
+    arrivals,
+    echoing: false,
     // Output the pane dropped while catching up (its socket was closed for falling behind).
     skipped(id, bytes) {
       if (agents[id]) agents[id].skipped += bytes;
@@ -133,20 +159,31 @@ function installHook(name) {
       // The start of the output, to find READY and ARMED in it.
       if (a.text.length < 4096) a.text += new TextDecoder().decode(view.subarray(0, 4096));
       if (!a.echo) return;
-      // Echoes are "<letter><number>>"; one may straddle two chunks, and the scrollback a
-      // reconnect replays shows old ones again: the first sight of each number counts.
-      const text = a.carry + new TextDecoder().decode(view);
-      let end = 0;
-      for (const match of text.matchAll(/<([a-z])(\d+)>/g)) {
+      a.carry = echoes(view, a.carry, (match) => {
         const n = Number(match[2]);
-        if (!a.echoes.has(n)) a.echoes.set(n, { key: match[1], at: now });
-        end = match.index + match[0].length;
-      }
-      a.carry = text.slice(Math.max(end, text.length - 12));
+        // The program's epoch time on the page's clock.
+        if (!a.echoes.has(n)) a.echoes.set(n, { key: match[1], at: now, program: Number(match[3]) - performance.timeOrigin });
+      });
     },
   };
   globalThis[name] = stats;
-  globalThis.addEventListener("keydown", (event) => keys.push({ key: event.key, at: performance.now() }), true);
+  // The time the browser took the key, not the (later) time the page got round to it.
+  globalThis.addEventListener("keydown", (event) => keys.push({ key: event.key, at: event.timeStamp }), true);
+  const Native = globalThis.WebSocket;
+  globalThis.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      if (!String(args[0]).includes("/terminal")) return;
+      this.addEventListener("message", (event) => {
+        if (!stats.echoing || typeof event.data === "string") return;
+        const now = performance.now();
+        arrivalCarry = echoes(new Uint8Array(event.data), arrivalCarry, (match) => {
+          const n = Number(match[2]);
+          if (!arrivals.has(n)) arrivals.set(n, now);
+        });
+      });
+    }
+  };
 }
 
 async function spawnAgent(host, client, name, args) {
@@ -434,6 +471,8 @@ async function browserEcho(host, client, page, rate, round) {
   await page.evaluate(([name, id]) => {
     const stats = globalThis[name];
     stats.keys.length = 0;
+    stats.arrivals.clear();
+    stats.echoing = true;
     Object.assign(stats.agents[id], { echo: true, carry: "", echoes: new Map(), maxPending: 0, skipped: 0 });
   }, [HOOK, agent.id]);
   const keys = echoKeys();
@@ -451,11 +490,13 @@ async function browserEcho(host, client, page, rate, round) {
     await sleep(KEY_GAP_MS);
   }
   await page.press("Q");
-  const { times, lost, maxPending, skipped } = await page.evaluate(([name, id, count]) => {
+  const { times, lost, maxPending, skipped, parts } = await page.evaluate(([name, id, count]) => {
     const stats = globalThis[name];
+    stats.echoing = false;
     const a = stats.agents[id];
     const downs = stats.keys.filter((k) => /^[a-z]$/.test(k.key));
     const times = [];
+    const parts = { toProgram: [], toPage: [], toParsed: [], afterFirstSecond: [] };
     let lost = 0;
     for (let n = 0; n < count; n++) {
       const echo = a.echoes.get(n);
@@ -463,14 +504,22 @@ async function browserEcho(host, client, page, rate, round) {
         lost++;
         continue;
       }
-      if (downs[n]?.key !== echo.key) throw new Error(`echo ${n} is '${echo.key}', key was '${downs[n]?.key}'`);
-      times.push(echo.at - downs[n].at);
+      const down = downs[n];
+      if (down?.key !== echo.key) throw new Error(`echo ${n} is '${echo.key}', key was '${down?.key}'`);
+      const total = echo.at - down.at;
+      times.push(total);
+      if (down.at - downs[0].at >= 1000) parts.afterFirstSecond.push(total);
+      const arrived = stats.arrivals.get(n);
+      if (arrived === undefined) continue;
+      parts.toProgram.push(echo.program - down.at);
+      parts.toPage.push(arrived - echo.program);
+      parts.toParsed.push(echo.at - arrived);
     }
-    return { times, lost, maxPending: a.maxPending, skipped: a.skipped };
+    return { times, lost, maxPending: a.maxPending, skipped: a.skipped, parts };
   }, [HOOK, agent.id, typed]);
   await agentEnded(host, client, agent.id);
   await closeTerminal(page, agent);
-  return { times, lost, maxPending, skipped };
+  return { times, lost, maxPending, skipped, parts };
 }
 
 /** The functions where the page spent most of its own time, from a V8 CPU profile. */
@@ -605,15 +654,26 @@ printTable("the page's cost per MiB parsed during the flood (medians; main-threa
   ],
 ]);
 
-const echoRows = [["flood", "path", "keys", "echoes lost", "p50 ms", "p99 ms", "max ms", "p99 ratio to raw", "max pending in xterm KiB"]];
+const echoRows = [["flood", "path", "keys", "echoes lost", "p50 ms", "p99 ms", "max ms", "p99 ratio to raw", "p99 from 1 s on ms", "max pending in xterm KiB"]];
 for (const { label, raw, browser: page } of echo) {
   const rawP99 = quantile(raw.times, 0.99);
-  for (const [name, r] of [["node-pty (raw)", raw], ["keydown -> xterm buffer (page)", page]]) {
+  for (const [name, r] of [["node-pty (raw)", raw], ["key event -> xterm buffer (page)", page]]) {
     const p99 = quantile(r.times, 0.99);
-    echoRows.push([label, name, r.times.length + r.lost, r.lost, quantile(r.times, 0.5), p99, Math.max(...r.times), p99 / rawP99, r.maxPending / 1024]);
+    echoRows.push([label, name, r.times.length + r.lost, r.lost, quantile(r.times, 0.5), p99, Math.max(...r.times), p99 / rawP99, r.parts ? quantile(r.parts.afterFirstSecond, 0.99) : NaN, r.maxPending / 1024]);
   }
 }
 printTable(`2. key -> echo while another process floods the same pty, ${KEYS} keys at most (${ECHO_VARIANT_MS / 1000} s) per row, ${KEY_GAP_MS} ms apart`, echoRows);
+
+// Where the page's echo waited: p50 and p99 of each leg (the legs' p99s need not add up).
+const legs = [
+  ["toProgram", "key event -> program read it"],
+  ["toPage", "program wrote it -> its frame arrived in the page"],
+  ["toParsed", "arrived -> parsed by xterm"],
+];
+printTable("2b. where the page's echo waits (ms)", [
+  ["flood", "keys split", ...legs.flatMap(([, name]) => [`${name}: p50`, "p99"])],
+  ...echo.map(({ label, browser: page }) => [label, page.parts.toPage.length, ...legs.flatMap(([key]) => [quantile(page.parts[key], 0.5), quantile(page.parts[key], 0.99)])]),
+]);
 
 console.log(`goal: xterm receives >= ${GOAL_RATIO * 100}% of raw -> ${(ratio * 100).toFixed(0)}% ${ratio >= GOAL_RATIO ? "met" : `NOT met (short by ${((GOAL_RATIO - ratio) * 100).toFixed(0)} points)`}`);
 for (const { label, browser: page } of echo) {

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { appendFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { isClustrError, type FileEvent } from "@clustr/protocol";
 import { openStore, type Store } from "@clustr/store";
@@ -203,6 +203,31 @@ describe("FileWatchers", { timeout: 60_000 }, () => {
     await waitFor(() => watchers.changedSince(project.path, afterAdd)?.includes("fleeting.txt"), { ...WAIT, what: "the removal" });
     await settle("kept.txt");
     expect(summary(emitted)).toEqual(["add kept.txt"]);
+  });
+
+  it("logs only the target of an atomic write, not the temporary file renamed over it", async () => {
+    // Claude Code's Write, like many tools, writes `<name>.tmp.<pid>.<n>` and renames it over
+    // `<name>`. chokidar reports the temporary file's add at once but its removal about 100 ms
+    // after the rename (in case the file comes back), so with the default 100 ms window the
+    // add falls due before the removal shows.
+    await replaceWatchers(100);
+    await watchers.watch(project.path, A);
+    const names = ["one.txt", "two.txt", "three.txt"];
+    for (const name of names) {
+      const temporary = join(project.path, `${name}.tmp.4242.1f2e3d`);
+      writeFileSync(temporary, `${name}\n`);
+      const written = Date.now();
+      await waitFor(() => Date.now() >= written + 30);
+      renameSync(temporary, join(project.path, name));
+      await waitForEvent(name, "add");
+    }
+    // Well past chokidar's delay and the window, so that a late removal would be logged.
+    const renamed = Date.now();
+    await waitFor(() => Date.now() >= renamed + 500);
+    await settle("sentinel.txt");
+    expect(summary(emitted)).toEqual([...names.map((name) => `add ${name}`), "add sentinel.txt"]);
+    // The store holds what was emitted, nothing more.
+    expect(summary(store.fileEvents.list())).toEqual(summary(emitted));
   });
 
   it("emits events in store order, each as stored", async () => {

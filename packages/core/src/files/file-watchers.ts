@@ -1,5 +1,5 @@
-import { statSync, type Stats } from "node:fs";
-import { basename, dirname, relative, resolve, sep } from "node:path";
+import { lstatSync, statSync, type Stats } from "node:fs";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { AgentIdSchema, ClustrError, type FileEvent, type FileEventKind } from "@clustr/protocol";
 import { IgnoreRules } from "@clustr/git";
 import type { FileEventsRepository, NewFileEvent } from "@clustr/store";
@@ -18,6 +18,11 @@ const MIN_MAX_WAIT_MS = 1_000;
  * memory is dropped and the hint starts over (a checkpoint then scans the whole folder).
  */
 const MAX_HINT_PATHS = 100_000;
+/**
+ * How long a file whose add was dropped because it was gone (see {@link FileWatchers}) waits for
+ * its removal to be reported: chokidar reports it about 100 ms late.
+ */
+const VANISHED_MS = 5_000;
 
 /** Options of {@link FileWatchers}. */
 export interface FileWatchersOptions {
@@ -87,6 +92,12 @@ function isIgnored(rules: IgnoreRules, rel: string, isDir: boolean): boolean {
  * watcher descends into them. Bursts are debounced per path, and each flush is stored with
  * one `insertMany` and then emitted in id order.
  *
+ * A file added and removed again before its add is logged never existed for anyone, and is not
+ * logged at all. That includes the temporary file of an atomic write (written, then renamed
+ * over its target, as Claude Code's Write does): chokidar reports its add at once but its
+ * removal about 100 ms after the rename, so an add that falls due while its file is already
+ * gone is dropped, and so is the removal that follows.
+ *
  * Attribution: a change is attributed to every agent whose folder contains it at the time,
  * so an agent in a parent folder shares the changes made in a nested one. When watched
  * folders nest, a change is stored once, by the innermost ready folder containing it (its
@@ -95,6 +106,8 @@ function isIgnored(rules: IgnoreRules, rel: string, isDir: boolean): boolean {
 export class FileWatchers {
   private readonly folders = new Map<string, WatchedFolder>();
   private readonly pending = new Map<string, PendingChange>();
+  /** Keys of files whose add was dropped because they were gone -> when. */
+  private readonly vanished = new Map<string, number>();
   private readonly fileEvents: FileEventsRepository;
   private readonly emit: (event: FileEvent) => void;
   private readonly onError: (error: Error) => void;
@@ -278,6 +291,8 @@ export class FileWatchers {
     if (this.ownerOf(absolute) !== folder) return;
 
     const key = `${folder.cwd}\0${path}`;
+    // The late report of a file whose add was dropped because it was already gone.
+    if (this.vanished.delete(key) && event === "unlink" && !this.pending.has(key)) return;
     const agentIds = this.agentsFor(absolute);
     const earlier = this.pending.get(key);
     const kind = mergeKinds(earlier?.kind, event as FileEventKind);
@@ -343,10 +358,15 @@ export class FileWatchers {
   /** Store the selected pending changes in one transaction, then emit them in id order. */
   private flush(select: (change: PendingChange, now: number) => boolean): void {
     const now = Date.now();
+    for (const [key, atMs] of this.vanished) if (now - atMs > VANISHED_MS) this.vanished.delete(key);
     const batch: NewFileEvent[] = [];
     for (const [key, change] of this.pending) {
       if (!select(change, now)) continue;
       this.pending.delete(key);
+      if (change.kind === "add" && !lstatSync(join(change.folder.cwd, change.path), { throwIfNoEntry: false })) {
+        this.vanished.set(key, now);
+        continue;
+      }
       batch.push({
         cwd: change.folder.cwd,
         path: change.path,

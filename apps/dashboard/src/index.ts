@@ -3,7 +3,7 @@
 export { applyEvent, agentById, withoutAgent, emptyState, fromSnapshot, nameOf, FILE_EVENTS_KEPT, type DashboardState, type Snapshot } from "./lib/state.js";
 export { LiveSync, defaultBackoff, type ConnectionStatus, type EventSocket, type LiveSyncOptions, type SyncSnapshot } from "./lib/live-sync.js";
 export { ApiClient, describeError, errorFromResponse, type Fetch } from "./lib/api.js";
-export { buildGraph, edgeWidth, layoutGraph, CELL_GAP, USER_NODE, type GraphEdge, type GraphNode, type NodeExtent, type Point } from "./lib/graph.js";
+export { buildGraph, edgeBends, edgeWidth, layoutGraph, CELL_GAP, USER_NODE, type GraphEdge, type GraphNode, type NodeExtent, type Point } from "./lib/graph.js";
 export { filterFiles, filterMessages } from "./lib/filters.js";
 export { emptySpawnForm, imageType, spawnBody, splitArgs, type SpawnForm, type SpawnFormResult } from "./lib/spawn-form.js";
 export { agentStateLabel, firstLine, formatTime } from "./lib/format.js";

@@ -39,12 +39,13 @@ interface Geometry {
   height: number;
   zoom: number;
   nodes: { id: string; name: string; box: Box; x: number; y: number }[];
-  edges: { source: string; target: string; type: string; count: number; width: number }[];
+  edges: { source: string; target: string; type: string; count: number; width: number; crosses: string[]; straightCrosses: string[] }[];
 }
 
 /**
  * What the Graph view's cytoscape instance draws: label-inclusive rendered boxes (pixels,
- * relative to the graph's container) and edge widths. The graph is a canvas, so the test asks
+ * relative to the graph's container), edge widths, and the nodes each edge runs through (their
+ * symbols, labels left out) as drawn and as a straight line between its ends would. The graph is a canvas, so the test asks
  * the instance, which cytoscape keeps on its container as `_cyreg.cy`.
  */
 function geometry(page: Page): Promise<Geometry | null> {
@@ -61,6 +62,9 @@ function geometry(page: Page): Promise<Geometry | null> {
     interface EdgeLike {
       data(key: string): unknown;
       numericStyle(name: string): number;
+      renderedSourceEndpoint(): { x: number; y: number };
+      renderedTargetEndpoint(): { x: number; y: number };
+      renderedControlPoints(): { x: number; y: number }[] | undefined;
     }
     interface Registered {
       _cyreg?: { cy?: { width(): number; height(): number; zoom(): number; nodes(): Collection<NodeLike>; edges(): Collection<EdgeLike> } };
@@ -68,6 +72,33 @@ function geometry(page: Page): Promise<Geometry | null> {
     const holder = Array.from(panel.querySelectorAll("div")).find((el) => (el as Registered)._cyreg?.cy) as Registered | undefined;
     const cy = holder?._cyreg?.cy;
     if (!cy) return null;
+    const symbols = cy.nodes().map((n) => ({ id: n.id(), name: String(n.data("label")), box: n.renderedBoundingBox({ includeLabels: false, includeOverlays: false }) }));
+    // cytoscape throws for an edge drawn straight, which has none.
+    const controlPoint = (e: EdgeLike): { x: number; y: number } | undefined => {
+      try {
+        return e.renderedControlPoints()?.[0];
+      } catch {
+        return undefined;
+      }
+    };
+    // Sampled along the drawn path (a line, or a curve with one control point).
+    const crossing = (e: EdgeLike, straight: boolean): string[] => {
+      const from = e.renderedSourceEndpoint();
+      const to = e.renderedTargetEndpoint();
+      const control = straight ? undefined : controlPoint(e);
+      const c = control ?? { x: (from.x + to.x) / 2, y: (from.y + to.y) / 2 };
+      const names = new Set<string>();
+      for (let i = 1; i < 400; i++) {
+        const t = i / 400;
+        const x = (1 - t) ** 2 * from.x + 2 * t * (1 - t) * c.x + t ** 2 * to.x;
+        const y = (1 - t) ** 2 * from.y + 2 * t * (1 - t) * c.y + t ** 2 * to.y;
+        for (const s of symbols) {
+          if (s.id === e.data("source") || s.id === e.data("target")) continue;
+          if (x > s.box.x1 && x < s.box.x2 && y > s.box.y1 && y < s.box.y2) names.add(s.name);
+        }
+      }
+      return [...names];
+    };
     return {
       width: cy.width(),
       height: cy.height(),
@@ -84,6 +115,8 @@ function geometry(page: Page): Promise<Geometry | null> {
         type: String(e.data("type")),
         count: Number(e.data("count")),
         width: e.numericStyle("width"),
+        crosses: crossing(e, false),
+        straightCrosses: crossing(e, true),
       })),
     };
   });
@@ -237,6 +270,12 @@ describe("the Graph view with thirty live agents", () => {
       return edge ?? { count: 0, width: 0 };
     }).sort((a, b) => a.count - b.count);
     for (let i = 1; i < messageEdges.length; i++) expect(messageEdges[i]?.width).toBeGreaterThan(messageEdges[i - 1]?.width ?? Infinity);
+    // Edges bend around the nodes a straight line would run through, which reads as a chain of
+    // messages never sent. Across a dense family grid some curve still passes a node.
+    const crossings = (list: string[][]) => list.reduce((sum, names) => sum + names.length, 0);
+    const straight = crossings(g.edges.map((e) => e.straightCrosses));
+    expect(straight, "nodes in the way of straight edges").toBeGreaterThan(0);
+    expect(crossings(g.edges.map((e) => e.crosses)), `nodes crossed as drawn, of ${straight} in the way`).toBeLessThan(straight / 2);
   }
 
   async function clickOpens(name: string, parent: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Agent, Message } from "@clustr/protocol";
-import { buildGraph, CELL_GAP, layoutGraph, type NodeExtent, type Point } from "../src/index.js";
+import { buildGraph, CELL_GAP, edgeBends, layoutGraph, type GraphEdge, type NodeExtent, type Point } from "../src/index.js";
 import { agent, message } from "./fixtures.js";
 
 // A 26 px node with a label as wide as "claude · needs-input" beside it.
@@ -105,5 +105,88 @@ describe("layoutGraph", () => {
     expect([...positions.keys()].sort()).toEqual(["aaaa", "bbbb"]);
     expect(overlapping(positions)).toEqual([]);
     expect(layoutGraph([], [], EXTENT, { width: 500, height: 500 }).size).toBe(0);
+  });
+});
+
+/**
+ * The node symbols other than its ends that `edge` runs through, drawn as cytoscape draws it:
+ * straight, or a quadratic curve whose control point is `bend` to the right of the midpoint.
+ */
+function symbolsCrossed(edge: GraphEdge, bend: number, positions: Map<string, Point>): string[] {
+  const from = positions.get(edge.source);
+  const to = positions.get(edge.target);
+  if (!from || !to) throw new Error(`${edge.id} has an end without a position`);
+  const length = Math.hypot(to.x - from.x, to.y - from.y);
+  const control = { x: (from.x + to.x) / 2 - ((to.y - from.y) / length) * bend, y: (from.y + to.y) / 2 + ((to.x - from.x) / length) * bend };
+  const half = EXTENT.left;
+  const crossed = new Set<string>();
+  for (let i = 1; i < 1000; i++) {
+    const t = i / 1000;
+    const x = (1 - t) ** 2 * from.x + 2 * t * (1 - t) * control.x + t ** 2 * to.x;
+    const y = (1 - t) ** 2 * from.y + 2 * t * (1 - t) * control.y + t ** 2 * to.y;
+    for (const [id, p] of positions) {
+      if (id !== edge.source && id !== edge.target && Math.abs(x - p.x) <= half && Math.abs(y - p.y) <= half) crossed.add(id);
+    }
+  }
+  return [...crossed];
+}
+
+const messageEdge = (source: string, target: string): GraphEdge => ({ id: `message:${source}:${target}`, source, target, type: "message", count: 1, width: 1 });
+
+describe("edgeBends", () => {
+  // A column, as layoutGraph draws a few agents without parents in a wide panel.
+  const column = new Map<string, Point>([
+    ["user", { x: 0, y: 0 }],
+    ["lead", { x: 0, y: 60 }],
+    ["helper-a", { x: 0, y: 120 }],
+    ["helper-b", { x: 0, y: 180 }],
+  ]);
+
+  it("bends edges that would run through other nodes around them, and leaves the rest straight", () => {
+    const edges = ["lead", "helper-a", "helper-b"].map((to) => messageEdge("user", to));
+    // Straight, the user's messages to the helpers would read as a chain through the lead.
+    expect(symbolsCrossed(edges[1] as GraphEdge, 0, column)).toEqual(["lead"]);
+    expect(symbolsCrossed(edges[2] as GraphEdge, 0, column).sort()).toEqual(["helper-a", "lead"]);
+    const bends = edgeBends(edges, column, EXTENT);
+    expect(bends.has("message:user:lead")).toBe(false);
+    for (const edge of edges.slice(1)) {
+      expect(bends.get(edge.id), edge.id).not.toBe(0);
+      expect(symbolsCrossed(edge, bends.get(edge.id) ?? 0, column), edge.id).toEqual([]);
+    }
+  });
+
+  it("never draws the two directions between one pair on the same curve", () => {
+    const there = messageEdge("user", "helper-b");
+    const back = messageEdge("helper-b", "user");
+    const bends = edgeBends([there, back], column, EXTENT);
+    const forward = bends.get(there.id) ?? 0;
+    const reverse = bends.get(back.id) ?? 0;
+    // Seen from the other end, a curve's bend changes sign.
+    expect(reverse).not.toBe(-forward);
+    expect(symbolsCrossed(there, forward, column)).toEqual([]);
+    expect(symbolsCrossed(back, reverse, column)).toEqual([]);
+  });
+
+  it("clears the nodes in the way of the thirty-agent layout's edges, or crosses fewer", () => {
+    const { agents, messages } = thirty();
+    // Messages along rows and columns of the grid as well as across it.
+    messages.push(message(5, "l1c1", "l1c9"), message(6, "l1c9", "l1c1"), message(7, "solo1", "solo3"), message(8, null, "solo3"));
+    const graph = buildGraph(agents, messages);
+    for (const area of [{ width: 1000, height: 650 }, { width: 380, height: 700 }]) {
+      const positions = layoutGraph(graph.nodes, graph.edges, EXTENT, area);
+      const bends = edgeBends(graph.edges, positions, EXTENT);
+      const crossed = graph.edges.map((e) => ({ id: e.id, straight: symbolsCrossed(e, 0, positions).length, drawn: symbolsCrossed(e, bends.get(e.id) ?? 0, positions).length }));
+      // The check means something: straight, several edges run through nodes.
+      expect(crossed.filter((c) => c.straight > 0).length).toBeGreaterThan(3);
+      // Between opposite corners of a full family grid, any curve passes some helper: it
+      // passes fewer than a straight line. Every other edge passes none.
+      const corners = new Set(["message:l1c1:l1c9", "message:l1c9:l1c1"]);
+      expect(crossed.filter((c) => !corners.has(c.id) && c.drawn > 0)).toEqual([]);
+      for (const c of crossed.filter((c) => corners.has(c.id))) expect(c.drawn, c.id).toBeLessThanOrEqual(Math.max(0, c.straight - 1));
+    }
+  });
+
+  it("leaves out edges whose ends have no position", () => {
+    expect(edgeBends([messageEdge("user", "gone")], column, EXTENT).size).toBe(0);
   });
 });

@@ -259,3 +259,84 @@ function packRows(blocks: Block[], sizes: { width: number; height: number }[], c
   });
   return { placed, width: Math.max(1, width), height: Math.max(1, y + rowHeight) };
 }
+
+// An edge keeps this far (model units) from the edge of any node symbol it does not join, where
+// it can.
+const EDGE_CLEARANCE = 4;
+// The most an edge bends, in steps of a node's width, before it settles for crossing the fewest.
+const MAX_BEND_STEPS = 6;
+
+/**
+ * How far each edge bends so that it passes no node but its own two: cytoscape's
+ * `control-point-distances` for one control point halfway (an `unbundled-bezier`), positive to
+ * the right of source -> target as drawn (y grows downwards); edges left out stay straight.
+ *
+ * The grid of {@link layoutGraph} lines nodes up, and a straight edge between two nodes of a
+ * row or a column runs through every node between them, which reads as a chain of messages
+ * that were never sent (user -> lead -> helper when the user wrote to both). Only node symbols
+ * count as obstacles (`extent.left` is a symbol's half width: labels sit to its right); labels
+ * have a backing that keeps them legible over an edge. An edge bends by the smallest step of a
+ * node's width, either way, that crosses the fewest other symbols (then keeps the most room
+ * from them), and the two directions between one pair never take the same curve.
+ */
+export function edgeBends(edges: readonly GraphEdge[], positions: ReadonlyMap<string, Point>, extent: NodeExtent): Map<string, number> {
+  const step = 2 * (extent.left + EDGE_CLEARANCE);
+  const bends = new Map<string, number>();
+  // Curves taken per unordered pair, as the bend seen from the pair's first id to its second.
+  const taken = new Map<string, Set<number>>();
+  for (const edge of edges) {
+    const from = positions.get(edge.source);
+    const to = positions.get(edge.target);
+    if (!from || !to || edge.source === edge.target) continue;
+    const forward = edge.source < edge.target;
+    const pair = forward ? `${edge.source}\u0000${edge.target}` : `${edge.target}\u0000${edge.source}`;
+    const used = taken.get(pair) ?? new Set<number>();
+    taken.set(pair, used);
+    // Symbols crossed, then symbols passed closer than the clearance: fewer is better.
+    const score = (bend: number): [number, number] => [
+      crossedSymbols(from, to, bend, positions, edge, extent.left),
+      crossedSymbols(from, to, bend, positions, edge, extent.left + EDGE_CLEARANCE),
+    ];
+    let best: { bend: number; score: [number, number] } | undefined;
+    for (const bend of [0, ...Array.from({ length: MAX_BEND_STEPS }, (_, k) => [(k + 1) * step, -(k + 1) * step]).flat()]) {
+      if (used.has(forward ? bend : -bend)) continue;
+      const next = score(bend);
+      if (!best || next[0] < best.score[0] || (next[0] === best.score[0] && next[1] < best.score[1])) best = { bend, score: next };
+      if (next[0] === 0 && next[1] === 0) break;
+    }
+    const chosen = best;
+    if (!chosen) continue;
+    used.add(forward ? chosen.bend : -chosen.bend);
+    if (chosen.bend !== 0) bends.set(edge.id, chosen.bend);
+  }
+  return bends;
+}
+
+/**
+ * How many node symbols other than its ends the edge from `from` to `to`, bent by `bend`, runs
+ * within `reach` of (a square around each node's position).
+ */
+function crossedSymbols(from: Point, to: Point, bend: number, positions: ReadonlyMap<string, Point>, edge: GraphEdge, reach: number): number {
+  const dx = to.x - from.x;
+  const dy = to.y - from.y;
+  const length = Math.hypot(dx, dy);
+  if (length === 0) return 0;
+  // The control point, `bend` to the right of the midpoint as drawn (cytoscape's convention).
+  const control = { x: (from.x + to.x) / 2 - (dy / length) * bend, y: (from.y + to.y) / 2 + (dx / length) * bend };
+  const samples = Math.min(400, Math.ceil((length + Math.abs(bend)) / (reach / 2)));
+  let crossed = 0;
+  for (const [id, p] of positions) {
+    if (id === edge.source || id === edge.target) continue;
+    for (let i = 1; i < samples; i++) {
+      const t = i / samples;
+      const a = (1 - t) * (1 - t);
+      const b = 2 * t * (1 - t);
+      const c = t * t;
+      if (Math.abs(a * from.x + b * control.x + c * to.x - p.x) < reach && Math.abs(a * from.y + b * control.y + c * to.y - p.y) < reach) {
+        crossed++;
+        break;
+      }
+    }
+  }
+  return crossed;
+}

@@ -6,7 +6,7 @@ export { ApiClient, describeError, errorFromResponse, type Fetch } from "./lib/a
 export { buildGraph, edgeBends, edgeWidth, layoutGraph, CELL_GAP, USER_NODE, type GraphEdge, type GraphNode, type NodeExtent, type Point } from "./lib/graph.js";
 export { filterFiles, filterMessages } from "./lib/filters.js";
 export { emptySpawnForm, imageType, spawnBody, splitArgs, type SpawnForm, type SpawnFormResult } from "./lib/spawn-form.js";
-export { agentStateLabel, firstLine, formatTime } from "./lib/format.js";
+export { agentStateLabel, countOf, firstLine, formatTime } from "./lib/format.js";
 export { eventsUrl } from "./lib/events-url.js";
 export { terminalUrl } from "./lib/events-url.js";
 export { ackFrame, inputFrames, resizeFrame } from "./lib/terminal-input.js";

@@ -190,6 +190,7 @@ describe("dashboard in a browser, live over a real workspace", () => {
     await page.getByLabel("Value").fill("first draft");
     await page.getByRole("button", { name: "Save", exact: true }).click();
     await expect.poll(() => page.getByRole("tabpanel", { name: "Context" }).locator("tbody").textContent(), { timeout: 20_000 }).toMatch(/plan\s*first draft\s*user\s*1/);
+    expect(await page.getByRole("tabpanel", { name: "Context" }).textContent()).toContain("1 note, shared by every agent");
     await page.getByRole("button", { name: "Edit plan" }).click();
     // Someone else writes version 2 while the note is open here.
     const status = await page.evaluate(() =>

@@ -8,6 +8,7 @@ import {
   errorFromResponse,
   filterFiles,
   filterMessages,
+  countOf,
   firstLine,
   formatTime,
   imageType,
@@ -157,6 +158,13 @@ describe("formatting", () => {
     expect(formatTime(new Date(2026, 0, 2, 9, 5, 7).toISOString(), now)).toBe("09:05:07");
     expect(formatTime(new Date(2026, 0, 1, 9, 5, 7).toISOString(), now)).toBe("2026-01-01 09:05:07");
     expect(formatTime("nonsense", now)).toBe("nonsense");
+  });
+
+  it("counts in the singular for one", () => {
+    expect(countOf(1, "note")).toBe("1 note");
+    expect(countOf(0, "note")).toBe("0 notes");
+    expect(countOf(3, "change")).toBe("3 changes");
+    expect(countOf(2, "entry", "entries")).toBe("2 entries");
   });
 
   it("cuts long first lines", () => {

@@ -18,3 +18,8 @@ export function firstLine(text: string, max = 120): string {
 export function agentStateLabel(agent: { status: string; activity: string | null }): string {
   return agent.status === "running" && agent.activity ? agent.activity : agent.status;
 }
+
+/** `count` and the noun for that many: "1 note", "3 notes" (`plural` when adding s is wrong). */
+export function countOf(count: number, noun: string, plural = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : plural}`;
+}

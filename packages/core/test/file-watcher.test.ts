@@ -230,6 +230,23 @@ describe("FileWatchers", { timeout: 60_000 }, () => {
     expect(summary(store.fileEvents.list())).toEqual(summary(emitted));
   });
 
+  it("drops the add of a file whose folder became a file before it was logged", async () => {
+    // The add falls due with `box` a file: asking for `box/inside.txt` then fails with ENOTDIR,
+    // which must count as gone, not break the flush.
+    await replaceWatchers(100);
+    await watchers.watch(project.path, A);
+    write("box/inside.txt");
+    const written = Date.now();
+    await waitFor(() => Date.now() >= written + 30);
+    rmSync(join(project.path, "box"), { recursive: true });
+    write("box", "now a file\n");
+    await waitForEvent("box", "add");
+    const replaced = Date.now();
+    await waitFor(() => Date.now() >= replaced + 500);
+    await settle("sentinel.txt");
+    expect(summary(emitted)).toEqual(["add box", "add sentinel.txt"]);
+  });
+
   it("emits events in store order, each as stored", async () => {
     await watchers.watch(project.path, A);
     const names = ["one.txt", "two.txt", "three.txt", "four.txt", "five.txt"];

@@ -76,6 +76,15 @@ function contains(folder: string, path: string): boolean {
 
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
+/** Whether nothing is at `path` now (a folder on the way turned into a file counts); when unsure, no. */
+function isGone(path: string): boolean {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false }) === undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ENOTDIR";
+  }
+}
+
 /** Whether `rel` (relative to the folder, `/` separators) is left out of the log. */
 function isIgnored(rules: IgnoreRules, rel: string, isDir: boolean): boolean {
   if (rel === "" || rel === ".." || rel.startsWith("../")) return false;
@@ -363,7 +372,7 @@ export class FileWatchers {
     for (const [key, change] of this.pending) {
       if (!select(change, now)) continue;
       this.pending.delete(key);
-      if (change.kind === "add" && !lstatSync(join(change.folder.cwd, change.path), { throwIfNoEntry: false })) {
+      if (change.kind === "add" && isGone(join(change.folder.cwd, change.path))) {
         this.vanished.set(key, now);
         continue;
       }

@@ -172,18 +172,19 @@ export const terminalSocket: FastifyPluginAsync<TerminalSocketOptions> = async (
       let closed = false;
       const flow = new AckWindow(LIMITS.terminalAckWindowBytes, ackStallMs);
       let cleanup = (): void => undefined;
+      // Stop taking output and let a frame waiting for room go: on closing, and when the client
+      // closed first.
+      const finish = (): void => {
+        closed = true;
+        cleanup();
+        flow.release();
+      };
       const close = (code: number, reason: string): void => {
         if (closed) return;
-        closed = true;
-        cleanup();
-        flow.release();
+        finish();
         socket.close(code, closeReason(reason));
       };
-      socket.on("close", () => {
-        closed = true;
-        cleanup();
-        flow.release();
-      });
+      socket.on("close", finish);
 
       // Input can arrive before the pty is found; it is held until then, in order.
       const early: string[] = [];

@@ -300,8 +300,9 @@ export class FileWatchers {
     if (this.ownerOf(absolute) !== folder) return;
 
     const key = `${folder.cwd}\0${path}`;
-    // The late report of a file whose add was dropped because it was already gone.
-    if (this.vanished.delete(key) && event === "unlink" && !this.pending.has(key)) return;
+    // The late report of a file whose add was dropped because it was already gone (any other
+    // event for the path means it is back).
+    if (this.vanished.delete(key) && event === "unlink") return;
     const agentIds = this.agentsFor(absolute);
     const earlier = this.pending.get(key);
     const kind = mergeKinds(earlier?.kind, event as FileEventKind);

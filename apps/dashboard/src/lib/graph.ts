@@ -293,50 +293,48 @@ export function edgeBends(edges: readonly GraphEdge[], positions: ReadonlyMap<st
     const used = taken.get(pair) ?? new Set<number>();
     taken.set(pair, used);
     // Symbols crossed, then symbols passed closer than the clearance: fewer is better.
-    const score = (bend: number): [number, number] => [
-      crossedSymbols(from, to, bend, positions, edge, extent.left),
-      crossedSymbols(from, to, bend, positions, edge, extent.left + EDGE_CLEARANCE),
-    ];
-    let best: { bend: number; score: [number, number] } | undefined;
+    let best: { bend: number; crossed: number; near: number } | undefined;
     for (const bend of [0, ...Array.from({ length: MAX_BEND_STEPS }, (_, k) => [(k + 1) * step, -(k + 1) * step]).flat()]) {
       if (used.has(forward ? bend : -bend)) continue;
-      const next = score(bend);
-      if (!best || next[0] < best.score[0] || (next[0] === best.score[0] && next[1] < best.score[1])) best = { bend, score: next };
-      if (next[0] === 0 && next[1] === 0) break;
+      const { crossed, near } = symbolsInTheWay(from, to, bend, positions, edge, extent.left, EDGE_CLEARANCE);
+      if (!best || crossed < best.crossed || (crossed === best.crossed && near < best.near)) best = { bend, crossed, near };
+      if (near === 0) break;
     }
-    const chosen = best;
-    if (!chosen) continue;
-    used.add(forward ? chosen.bend : -chosen.bend);
-    if (chosen.bend !== 0) bends.set(edge.id, chosen.bend);
+    if (!best) continue;
+    used.add(forward ? best.bend : -best.bend);
+    if (best.bend !== 0) bends.set(edge.id, best.bend);
   }
   return bends;
 }
 
 /**
- * How many node symbols other than its ends the edge from `from` to `to`, bent by `bend`, runs
- * within `reach` of (a square around each node's position).
+ * The node symbols other than its ends that the edge from `from` to `to`, bent by `bend`, runs
+ * through (`crossed`: within `half` of a node's position, a square) and passes closer than
+ * `clearance` to (`near`, the crossed ones included).
  */
-function crossedSymbols(from: Point, to: Point, bend: number, positions: ReadonlyMap<string, Point>, edge: GraphEdge, reach: number): number {
+function symbolsInTheWay(from: Point, to: Point, bend: number, positions: ReadonlyMap<string, Point>, edge: GraphEdge, half: number, clearance: number): { crossed: number; near: number } {
   const dx = to.x - from.x;
   const dy = to.y - from.y;
   const length = Math.hypot(dx, dy);
-  if (length === 0) return 0;
+  if (length === 0) return { crossed: 0, near: 0 };
   // The control point, `bend` to the right of the midpoint as drawn (cytoscape's convention).
   const control = { x: (from.x + to.x) / 2 - (dy / length) * bend, y: (from.y + to.y) / 2 + (dx / length) * bend };
-  const samples = Math.min(400, Math.ceil((length + Math.abs(bend)) / (reach / 2)));
+  const samples = Math.min(400, Math.ceil((length + Math.abs(bend)) / (half / 2)));
+  const reach = half + clearance;
   let crossed = 0;
+  let near = 0;
   for (const [id, p] of positions) {
     if (id === edge.source || id === edge.target) continue;
-    for (let i = 1; i < samples; i++) {
+    let closest = Infinity;
+    for (let i = 1; i < samples && closest >= half; i++) {
       const t = i / samples;
       const a = (1 - t) * (1 - t);
       const b = 2 * t * (1 - t);
       const c = t * t;
-      if (Math.abs(a * from.x + b * control.x + c * to.x - p.x) < reach && Math.abs(a * from.y + b * control.y + c * to.y - p.y) < reach) {
-        crossed++;
-        break;
-      }
+      closest = Math.min(closest, Math.max(Math.abs(a * from.x + b * control.x + c * to.x - p.x), Math.abs(a * from.y + b * control.y + c * to.y - p.y)));
     }
+    if (closest < half) crossed++;
+    if (closest < reach) near++;
   }
-  return crossed;
+  return { crossed, near };
 }
